@@ -1,0 +1,1 @@
+@main struct KernelBench { static func main() {} }

@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// FedVLM: federated fine-tuning of vision-language models, in Swift.
+//
+// One target per layer (see Docs/Architecture.md). Imports only go downward:
+//   CBLAS -> Tensors -> Autograd -> NN -> (LoRA, Models)
+//   Tensors -> Aggregators, Datasets;  Partitioners and Metrics stand alone.
+// No target uses unsafeFlags, so the package can be a dependency of research code.
+import PackageDescription
+
+let package = Package(
+    name: "FedVLM",
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "Metrics", targets: ["Metrics"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Partitioners", targets: ["Partitioners"]),
+        .library(name: "Aggregators", targets: ["Aggregators"]),
+        .executable(name: "kernel-bench", targets: ["KernelBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System BLAS/LAPACK (Debian: libblas-dev, liblapack-dev; libopenblas-dev makes them fast).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // libpng and libjpeg (Debian: libpng-dev, libjpeg-dev) for real image files.
+        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Autograd", dependencies: ["Tensors"]),
+        .target(name: "NN", dependencies: ["Autograd", "Tensors"]),
+        .target(name: "Metrics"),
+        .target(name: "Datasets", dependencies: ["CImageCodecs"]),
+        .target(name: "Partitioners"),
+        .target(name: "Aggregators", dependencies: ["Tensors"]),
+
+        .executableTarget(
+            name: "KernelBench",
+            dependencies: ["Tensors", "Autograd", "NN",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/KernelBench"),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Tensors"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Tensors"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "PartitionersTests", dependencies: ["Partitioners"]),
+        .testTarget(name: "AggregatorsTests", dependencies: ["Aggregators", "Tensors"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Module `Aggregators`: see Docs/Architecture.md.

@@ -1,0 +1,1 @@
+// Module `Metrics`: see Docs/Architecture.md.

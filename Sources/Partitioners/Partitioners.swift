@@ -1,0 +1,1 @@
+// Module `Partitioners`: see Docs/Architecture.md.
