@@ -1,0 +1,76 @@
+// The BLAS entry points the library calls, in one place, plus a check that the BLAS that
+// was loaded is a fast one (see Docs/Performance.md).
+
+import CBLAS
+import Foundation
+
+/// Thin Swift wrappers over CBLAS.
+public enum BLAS {
+    /// C = alpha op(A) op(B) + beta C, row-major. `lda`, `ldb`, `ldc` are row strides.
+    @inlinable
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// y += alpha x.
+    @inlinable
+    public static func axpy(count: Int32, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(count, alpha, x, 1, y, 1)
+    }
+
+    /// Which BLAS is loaded, and whether it runs at this CPU's speed.
+    public struct RuntimeInfo: Sendable, CustomStringConvertible {
+        /// "OpenBLAS" or "reference (netlib)" / "unknown".
+        public let implementation: String
+        /// OpenBLAS's kernel family ("Haswell", "SkylakeX", ...), nil for other BLAS.
+        public let openBLASCore: String?
+        /// True when the CPU has AVX-512 (so OpenBLAS should use SkylakeX kernels).
+        public let cpuHasAVX512: Bool
+        /// A sentence explaining how to get full speed, or nil when all is well.
+        public let warning: String?
+
+        public var description: String {
+            "\(implementation)\(openBLASCore.map { " (core \($0))" } ?? "")\(warning.map { " — \($0)" } ?? "")"
+        }
+    }
+
+    /// Inspects the loaded BLAS: OpenBLAS exposes `openblas_get_corename`; netlib does not.
+    public static let runtimeInfo: RuntimeInfo = {
+        let handle = dlopen(nil, RTLD_NOW)
+        defer { if let handle { dlclose(handle) } }
+        let cpuFlags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let avx512 = cpuFlags.contains(" avx512f")
+        guard let symbol = dlsym(handle, "openblas_get_corename") else {
+            return RuntimeInfo(implementation: "reference or unknown BLAS", openBLASCore: nil, cpuHasAVX512: avx512,
+                               warning: "slow BLAS: install libopenblas-dev (Debian) so libblas.so.3 points to OpenBLAS")
+        }
+        typealias CoreNameFunction = @convention(c) () -> UnsafePointer<CChar>?
+        let core = unsafeBitCast(symbol, to: CoreNameFunction.self)().map { String(cString: $0) } ?? "unknown"
+        var warning: String? = nil
+        if avx512 && !core.lowercased().contains("skylakex") && !core.lowercased().contains("cooperlake")
+            && !core.lowercased().contains("sapphire") {
+            warning = "OpenBLAS uses \(core) kernels on an AVX-512 CPU; set OPENBLAS_CORETYPE=SkylakeX before start for about 2x GEMM speed"
+        }
+        return RuntimeInfo(implementation: "OpenBLAS", openBLASCore: core, cpuHasAVX512: avx512, warning: warning)
+    }()
+
+    /// For executables: when OpenBLAS would pick slower kernels than this CPU supports, re-executes
+    /// the current program with `OPENBLAS_CORETYPE=SkylakeX` set (OpenBLAS reads it only when it
+    /// loads, before `main`). Does nothing when the variable is already set or not needed.
+    public static func relaunchWithFastKernelsIfNeeded() {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["OPENBLAS_CORETYPE"] == nil, environment["FEDVLM_NO_RELAUNCH"] == nil,
+              runtimeInfo.openBLASCore != nil, runtimeInfo.warning != nil else { return }
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
+        setenv("FEDVLM_NO_RELAUNCH", "1", 1)
+        let arguments = CommandLine.arguments
+        var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        cArguments.append(nil)
+        execv("/proc/self/exe", &cArguments)
+        // execv returns only on failure: carry on with the slower kernels.
+    }
+}

@@ -1,0 +1,138 @@
+// Element-wise math with NumPy broadcasting. Dense inputs of equal shape take a flat,
+// vectorisable (and for large tensors, two-core) loop; anything else walks rows of the
+// broadcast layouts.
+
+import Foundation
+
+extension Tensor {
+    /// The broadcast shape of two shapes (NumPy rules), or nil when they do not broadcast.
+    public static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let rank = Swift.max(a.count, b.count)
+        var result = [Int](repeating: 1, count: rank)
+        for i in 0..<rank {
+            let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+            let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+            if da == db || db == 1 { result[i] = da } else if da == 1 { result[i] = db } else { return nil }
+        }
+        return result
+    }
+
+    /// Applies `op` to each element.
+    @inlinable
+    public func map(_ op: (Float) -> Float) -> Tensor {
+        let input = contiguous()
+        var result = Tensor(uninitializedShape: shape)
+        let count = scalarCount
+        input.withUnsafeBufferPointer { src in
+            result.withUnsafeMutableBufferPointer { dst in
+                let s = src.baseAddress!, d = dst.baseAddress!
+                parallelChunks(count, grain: 1 << 15) { range in
+                    for i in range { d[i] = op(s[i]) }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Applies `op` pairwise after broadcasting both operands; `name` appears in shape errors.
+    @inlinable
+    public static func zip(_ lhs: Tensor, _ rhs: Tensor, name: String = "binary op",
+                           _ op: (Float, Float) -> Float) -> Tensor {
+        if lhs.shape == rhs.shape && lhs.isContiguous && rhs.isContiguous {
+            var result = Tensor(uninitializedShape: lhs.shape)
+            let count = lhs.scalarCount
+            lhs.withUnsafeBufferPointer { a in
+                rhs.withUnsafeBufferPointer { b in
+                    result.withUnsafeMutableBufferPointer { d in
+                        let pa = a.baseAddress!, pb = b.baseAddress!, pd = d.baseAddress!
+                        parallelChunks(count, grain: 1 << 15) { range in
+                            for i in range { pd[i] = op(pa[i], pb[i]) }
+                        }
+                    }
+                }
+            }
+            return result
+        }
+        guard let outShape = broadcastShape(lhs.shape, rhs.shape) else {
+            preconditionFailure("\(name): shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
+        }
+        let a = lhs.broadcast(to: outShape), b = rhs.broadcast(to: outShape)
+        var result = Tensor(uninitializedShape: outShape)
+        let sa = a.strides.last ?? 0, sb = b.strides.last ?? 0
+        let pa = a.storage.base + a.offset, pb = b.storage.base + b.offset
+        result.withUnsafeMutableBufferPointer { d in
+            let pd = d.baseAddress!
+            withExtendedLifetime((a.storage, b.storage)) {
+                StridedIteration.forEachRow(shape: outShape, strides: [a.strides, b.strides]) { bases, length in
+                    let ra = pa + bases[0], rb = pb + bases[1], rd = pd + bases[2]
+                    for i in 0..<length { rd[i] = op(ra[i * sa], rb[i * sb]) }
+                }
+            }
+        }
+        return result
+    }
+
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, name: "add", +) }
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, name: "subtract", -) }
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, name: "multiply", *) }
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, name: "divide", /) }
+    public static func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 + rhs } }
+    public static func - (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 - rhs } }
+    public static func * (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 * rhs } }
+    public static func / (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 / rhs } }
+    public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
+    public static func + (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs + $0 } }
+    public static func - (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs - $0 } }
+    public static func / (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs / $0 } }
+    public static prefix func - (operand: Tensor) -> Tensor { operand.map { -$0 } }
+
+    public static func += (lhs: inout Tensor, rhs: Tensor) { lhs.addScaled(rhs, scale: 1) }
+
+    /// `self += scale * other` in place (same shape; BLAS axpy).
+    public mutating func addScaled(_ other: Tensor, scale: Float) {
+        precondition(shape == other.shape, "addScaled: shapes \(shape) and \(other.shape) differ")
+        let count = Int32(scalarCount)
+        other.withUnsafeBufferPointer { src in
+            withUnsafeMutableBufferPointer { dst in
+                BLAS.axpy(count: count, alpha: scale, x: src.baseAddress!, y: dst.baseAddress!)
+            }
+        }
+    }
+
+    /// Element-wise maximum.
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { zip(a, b, name: "maximum") { Swift.max($0, $1) } }
+
+    public func exp() -> Tensor { map { Foundation.exp($0) } }
+    public func log() -> Tensor { map { Foundation.log($0) } }
+    public func sqrt() -> Tensor { map { $0.squareRoot() } }
+    public func squared() -> Tensor { map { $0 * $0 } }
+    public func abs() -> Tensor { map { Swift.abs($0) } }
+    public func tanh() -> Tensor { map { Foundation.tanh($0) } }
+    public func pow(_ exponent: Float) -> Tensor { map { Foundation.pow($0, exponent) } }
+    public func clamped(min low: Float, max high: Float) -> Tensor { map { Swift.min(Swift.max($0, low), high) } }
+    public func relu() -> Tensor { map { Swift.max($0, 0) } }
+    public func sigmoid() -> Tensor { map { Activation.sigmoid($0) } }
+    public func silu() -> Tensor { map { $0 * Activation.sigmoid($0) } }
+    /// GELU with the exact erf form, as `torch.nn.GELU()` (LLaVA's `mlp2x_gelu` uses it).
+    public func gelu() -> Tensor { map { Activation.gelu($0) } }
+
+    /// True when every element is finite (no NaN, no ±Inf).
+    public var isFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } } }
+}
+
+/// Scalar activation functions and their derivatives, shared by forward and backward kernels.
+public enum Activation {
+    @inlinable public static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
+    @inlinable public static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erf(x * 0.70710678118654752)) }
+    /// d gelu / dx = Φ(x) + x φ(x).
+    @inlinable public static func geluDerivative(_ x: Float) -> Float {
+        let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
+        let pdf = 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
+        return cdf + x * pdf
+    }
+    /// d silu / dx = σ(x) (1 + x (1 − σ(x))).
+    @inlinable public static func siluDerivative(_ x: Float) -> Float {
+        let s = sigmoid(x)
+        return s * (1 + x * (1 - s))
+    }
+}
