@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "LoRA", targets: ["LoRA"]),
+        .library(name: "Models", targets: ["Models"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Partitioners", targets: ["Partitioners"]),
@@ -31,6 +33,8 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Autograd", dependencies: ["Tensors"]),
         .target(name: "NN", dependencies: ["Autograd", "Tensors"]),
+        .target(name: "LoRA", dependencies: ["NN", "Autograd", "Tensors"]),
+        .target(name: "Models", dependencies: ["LoRA", "NN", "Autograd", "Tensors"]),
         .target(name: "Metrics"),
         .target(name: "Datasets", dependencies: ["CImageCodecs"]),
         .target(name: "Partitioners"),
@@ -38,16 +42,18 @@ let package = Package(
 
         .executableTarget(
             name: "KernelBench",
-            dependencies: ["Tensors", "Autograd", "NN",
+            dependencies: ["Tensors", "Autograd", "NN", "LoRA", "Models",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/KernelBench"),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Tensors"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Tensors"]),
+        .testTarget(name: "LoRATests", dependencies: ["LoRA", "NN", "Autograd", "Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "PartitionersTests", dependencies: ["Partitioners"]),
+        .testTarget(name: "PartitionersTests", dependencies: ["Partitioners"], exclude: ["Fixtures"]),
         .testTarget(name: "AggregatorsTests", dependencies: ["Aggregators", "Tensors"]),
     ]
 )
