@@ -1,1 +1,0 @@
-// Module `Partitioners`: see Docs/Architecture.md.
