@@ -27,14 +27,15 @@ let package = Package(
     targets: [
         // System BLAS/LAPACK (Debian: libblas-dev, liblapack-dev; libopenblas-dev makes them fast).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        // libpng and libjpeg (Debian: libpng-dev, libjpeg-dev) for real image files.
+        // libpng, libjpeg-turbo's TurboJPEG and zlib (Debian: libpng-dev, libturbojpeg0-dev, zlib1g-dev)
+        // for real image files and gzip-compressed data.
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
 
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Autograd", dependencies: ["Tensors"]),
         .target(name: "NN", dependencies: ["Autograd", "Tensors"]),
         .target(name: "LoRA", dependencies: ["NN", "Autograd", "Tensors"]),
-        .target(name: "Models", dependencies: ["LoRA", "NN", "Autograd", "Tensors"]),
+        .target(name: "Models", dependencies: ["LoRA", "NN", "Autograd", "Tensors", "Datasets"]),
         .target(name: "Metrics"),
         .target(name: "Datasets", dependencies: ["CImageCodecs"]),
         .target(name: "Partitioners"),
@@ -50,9 +51,9 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Tensors"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Tensors"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "NN", "Autograd", "Tensors"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors", "Datasets"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "PartitionersTests", dependencies: ["Partitioners"], exclude: ["Fixtures"]),
         .testTarget(name: "AggregatorsTests", dependencies: ["Aggregators", "Tensors"]),
     ]
