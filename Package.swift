@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Partitioners", targets: ["Partitioners"]),
         .library(name: "Aggregators", targets: ["Aggregators"]),
+        .library(name: "Federation", targets: ["Federation"]),
         .executable(name: "kernel-bench", targets: ["KernelBench"]),
     ],
     dependencies: [
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CImageCodecs"]),
         .target(name: "Partitioners"),
         .target(name: "Aggregators", dependencies: ["Tensors"]),
+        .target(name: "Federation",
+                dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors", "Datasets", "Aggregators", "Partitioners", "Metrics"]),
 
         .executableTarget(
             name: "KernelBench",
@@ -47,14 +50,16 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/KernelBench"),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Tensors"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "NN", "Autograd", "Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors", "Datasets"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "PartitionersTests", dependencies: ["Partitioners"], exclude: ["Fixtures"]),
-        .testTarget(name: "AggregatorsTests", dependencies: ["Aggregators", "Tensors"]),
+        .testTarget(name: "FederationTests",
+                    dependencies: ["Federation", "Models", "NN", "Autograd", "Tensors", "Datasets", "Aggregators", "Partitioners", "Metrics"]),
+        .testTarget(name: "AggregatorsTests", dependencies: ["Aggregators", "Tensors"], exclude: ["Fixtures"]),
     ]
 )

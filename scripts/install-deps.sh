@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the library links against when any is missing:
 #   libopenblas-dev (fast BLAS behind libblas.so.3 / liblapack.so.3), libblas-dev, liblapack-dev,
-#   libpng-dev, libjpeg-dev; and, with --fashion-mnist, the real-image dataset package.
+#   libpng-dev, libturbojpeg0-dev (TurboJPEG), zlib1g-dev; and, with --fashion-mnist, the real-image dataset package.
 set -euo pipefail
-packages=(libopenblas-dev libblas-dev liblapack-dev libpng-dev libjpeg-dev)
+packages=(libopenblas-dev libblas-dev liblapack-dev libpng-dev libturbojpeg0-dev zlib1g-dev)
 if [[ "${1:-}" == "--fashion-mnist" ]]; then packages+=(dataset-fashion-mnist); fi
 missing=()
 for package in "${packages[@]}"; do
