@@ -77,7 +77,10 @@ extension Variable {
             // Y = op(A) op(B): d op(A) = G op(B)ᵀ, d op(B) = op(A)ᵀ G.
             var ga: Tensor? = nil, gb: Tensor? = nil
             if a.requiresGrad {
-                let raw = transposeA ? Tensor.matmul(bv, g, transposeA: !transposeB, transposeB: true)
+                // With transposeA, dA = (G op(B)ᵀ)ᵀ = op(B) Gᵀ, and op(B) is B transposed exactly when
+                // transposeB is set. (Fix: this passed `transposeA: !transposeB`, i.e. op(B)ᵀ Gᵀ,
+                // which fails the shape check for non-square operands and is wrong for square ones.)
+                let raw = transposeA ? Tensor.matmul(bv, g, transposeA: transposeB, transposeB: true)
                                      : Tensor.matmul(g, bv, transposeB: !transposeB)
                 ga = raw.reduced(toShape: av.shape)
             }

@@ -45,7 +45,7 @@ public final class LoRAAdapter: LinearAdapter {
     /// B [out, r].
     public let loraB: Variable
     public let scale: Float
-    private let _dropout: Dropout
+    fileprivate let _dropout: Dropout
     /// True while ΔW is folded into the base weight (then `delta` adds nothing).
     public internal(set) var isMerged = false
 
@@ -73,11 +73,14 @@ public final class LoRAAdapter: LinearAdapter {
         return Variable.linear(Variable.linear(input, weight: loraA, bias: nil), weight: loraB, bias: nil) * scale
     }
 
-    /// Restarts the dropout mask stream.
-    public func reseedDropout(_ seed: UInt64) { _dropout.reseed(seed) }
 
     /// ΔW = scale · B A [out, in].
     public var deltaWeight: Tensor { Tensor.matmul(loraB.value, loraA.value) * scale }
+}
+
+extension LoRAAdapter: SeededRandomness {
+    /// Restarts the adapter's dropout mask stream.
+    public func reseed(_ seed: UInt64) { _dropout.reseed(seed) }
 }
 
 /// Errors applying, merging or loading adapters.

@@ -70,7 +70,9 @@ public final class MultiHeadAttention: Module {
         func split(_ y: Variable, _ count: Int) -> Variable {
             y.reshaped([batch, length, count, headDimension]).transposed(1, 2)    // [B, count, T, D]
         }
-        let offset = cache?.length ?? 0
+        // Positions already cached for *this* layer: `cache.length` counts layer 0, which has
+        // already appended this step's keys by the time later layers run.
+        let offset = cache.map { $0.keys[layerIndex]?.shape[2] ?? 0 } ?? 0
         var q = split(qProj(x), heads)
         var k = split(kProj(x), keyValueHeads)
         var v = split(vProj(x), keyValueHeads)

@@ -154,3 +154,21 @@ private func unwrapOptional(_ value: Any) -> Any? {
     guard mirror.displayStyle == .optional else { return value }
     return mirror.children.first?.value
 }
+
+/// A module that draws random numbers during the forward pass (dropout) and can restart its stream.
+public protocol SeededRandomness: AnyObject {
+    /// Restarts the module's random stream from `seed`.
+    func reseed(_ seed: UInt64)
+}
+
+extension Dropout: SeededRandomness {}
+
+extension Module {
+    /// Restarts every random stream under this module from streams derived from `seed` and the
+    /// module's position in the tree, so a client's local training is reproducible from its seed.
+    public func reseedRandomness(_ seed: UInt64) {
+        for (index, (_, module)) in namedModules().enumerated() {
+            (module as? SeededRandomness)?.reseed(RandomGenerator.derivedSeed(seed, UInt64(index)))
+        }
+    }
+}

@@ -45,12 +45,18 @@ extension Tensor {
     public static func concatenate(_ parts: [Tensor], axis: Int) -> Tensor {
         precondition(!parts.isEmpty, "concatenate: no tensors")
         let a = parts[0].normalizedAxis(axis)
-        var outShape = parts[0].shape
-        outShape[a] = 0
+        // Every part must equal the first outside `axis`. (Fix: the check used to compare
+        // against the running output shape, whose `axis` entry grows, so any second part with a
+        // non-empty `axis` failed; the rank is now checked before indexing `axis`.)
+        var reference = parts[0].shape
+        reference[a] = 0
+        var outShape = reference
         for part in parts {
+            precondition(part.rank == parts[0].rank,
+                         "concatenate: shape \(part.shape) does not match \(parts[0].shape) outside axis \(a)")
             var expected = part.shape
             expected[a] = 0
-            precondition(part.rank == parts[0].rank && expected == outShape,
+            precondition(expected == reference,
                          "concatenate: shape \(part.shape) does not match \(parts[0].shape) outside axis \(a)")
             outShape[a] += part.shape[a]
         }

@@ -106,6 +106,9 @@ extension Tensor {
     public static func layerNorm(_ x: Tensor, weight gamma: Tensor?, bias beta: Tensor?, epsilon: Float)
         -> (output: Tensor, mean: Tensor, inverseStd: Tensor) {
         let (rows, length) = x.lastAxisRows
+        // The kernel reads γ and β as [D] buffers: check so a wrong shape cannot read out of bounds.
+        precondition(gamma.map { $0.shape == [length] } ?? true && beta.map { $0.shape == [length] } ?? true,
+                     "layerNorm: weight \(gamma?.shape ?? []) and bias \(beta?.shape ?? []) must be [\(length)] for input \(x.shape)")
         var output = Tensor(uninitializedShape: x.shape)
         var mean = Tensor(uninitializedShape: [rows])
         var inverseStd = Tensor(uninitializedShape: [rows])
@@ -154,6 +157,8 @@ extension Tensor {
     /// RMS norm over the last axis (Llama): y = x / sqrt(mean(x²) + ε) · γ. Returns the reciprocal RMS per row.
     public static func rmsNorm(_ x: Tensor, weight gamma: Tensor?, epsilon: Float) -> (output: Tensor, inverseRMS: Tensor) {
         let (rows, length) = x.lastAxisRows
+        precondition(gamma.map { $0.shape == [length] } ?? true,
+                     "rmsNorm: weight \(gamma?.shape ?? []) must be [\(length)] for input \(x.shape)")
         var output = Tensor(uninitializedShape: x.shape)
         var inverseRMS = Tensor(uninitializedShape: [rows])
         let g = gamma?.contiguous()

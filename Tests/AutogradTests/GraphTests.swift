@@ -1,0 +1,121 @@
+// The tape itself: gradient accumulation across backward passes, leaves that do not require
+// gradients, detach, `withoutGradients`, shared sub-expressions, and seeds for non-scalar outputs.
+//
+// Bad shapes are programmer errors reported by `precondition` with the op name and shapes
+// (e.g. "matmul: inner dimensions differ: [2, 3] @ [4, 5]"). Swift Testing cannot catch a
+// precondition failure in-process, so those messages are not asserted here; the throwing API for
+// user data, `Tensor(validatingShape:scalars:)`, is tested in Tests/TensorsTests/ViewTests.swift.
+import Testing
+import Autograd
+import Tensors
+
+@Suite("Graph recording and backward")
+struct GraphTests {
+    @Test func gradientsOfASimpleExpression() {
+        // L = Σ (x ⊙ y + x): dL/dx = y + 1, dL/dy = x.
+        let x = Variable(Tensor(shape: [3], scalars: [1, 2, 3]), requiresGrad: true)
+        let y = Variable(Tensor(shape: [3], scalars: [4, 5, 6]), requiresGrad: true)
+        let loss = (x * y + x).sum()
+        #expect(loss.value.scalar == 38)
+        #expect(!loss.isLeaf && loss.operation == "sum" && loss.requiresGrad)
+        loss.backward()
+        #expect(x.grad?.scalars == [5, 6, 7])
+        #expect(y.grad?.scalars == [1, 2, 3])
+    }
+
+    @Test func twoBackwardPassesAdd() {
+        let x = Variable(Tensor(shape: [2], scalars: [1, -2]), requiresGrad: true)
+        let loss = (x * x).sum()                                    // dL/dx = 2x
+        loss.backward()
+        #expect(x.grad?.scalars == [2, -4])
+        loss.backward()
+        #expect(x.grad?.scalars == [4, -8])
+        (x * 3).sum().backward()                                    // a second graph adds as well
+        #expect(x.grad?.scalars == [7, -5])
+        x.zeroGrad()
+        #expect(x.grad == nil)
+        loss.backward()
+        #expect(x.grad?.scalars == [2, -4])
+    }
+
+    @Test func sharedSubexpressionsAccumulateWithinOnePass() {
+        // h = x²; L = Σ (h + h ⊙ x) = Σ x² + x³: dL/dx = 2x + 3x².
+        let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGrad: true)
+        let h = x * x
+        (h + h * x).sum().backward()
+        #expect(x.grad?.scalars == [5, 16])
+        #expect(h.grad == nil)                                      // intermediates keep no gradient
+    }
+
+    @Test func leavesWithoutRequiresGradGetNoGradient() {
+        let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGrad: true)
+        let constant = Variable(Tensor(shape: [2], scalars: [3, 4]))
+        (x * constant).sum().backward()
+        #expect(x.grad?.scalars == [3, 4])
+        #expect(constant.grad == nil)
+        // An op on constants only records nothing.
+        let product = constant * constant
+        #expect(!product.requiresGrad && product.parents.isEmpty && product.isLeaf)
+        // Backward from a constant is a no-op.
+        product.sum().backward()
+        #expect(constant.grad == nil)
+        // Turning requiresGrad off on a leaf after recording stops its gradient.
+        let frozen = Variable(Tensor(shape: [2], scalars: [1, 1]), requiresGrad: true)
+        let loss = (frozen * x).sum()
+        frozen.requiresGrad = false
+        loss.backward()
+        #expect(frozen.grad == nil)
+    }
+
+    @Test func detachCutsTheGraph() {
+        // z = detach(3x) ⊙ x: dz/dx = 3x (the detached factor is a constant), not 6x.
+        let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGrad: true)
+        let detached = (x * 3).detached()
+        #expect(!detached.requiresGrad && detached.parents.isEmpty)
+        #expect(detached.value.scalars == [3, 6])
+        (detached * x).sum().backward()
+        #expect(x.grad?.scalars == [3, 6])
+    }
+
+    @Test func withoutGradientsRecordsNothing() {
+        let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGrad: true)
+        let w = Variable(Tensor(shape: [2, 2], scalars: [1, 0, 0, 1]), requiresGrad: true)
+        let result = withoutGradients { () -> Variable in
+            #expect(!GradientMode.isEnabled)
+            return Variable.matmul(x.reshaped([1, 2]), w).softmax()
+        }
+        #expect(GradientMode.isEnabled)
+        #expect(!result.requiresGrad)
+        #expect(result.parents.isEmpty)
+        #expect(result.isLeaf)
+        result.sum().backward()
+        #expect(x.grad == nil && w.grad == nil)
+        // Recording resumes afterwards.
+        let recorded = Variable.matmul(x.reshaped([1, 2]), w)
+        #expect(recorded.requiresGrad && recorded.parents.count == 2)
+        // withoutGradients passes results and errors through.
+        struct Marker: Error {}
+        #expect(throws: Marker.self) { try withoutGradients { throw Marker() } }
+        #expect(withoutGradients { 41 + 1 } == 42)
+    }
+
+    @Test func nonScalarOutputsTakeASeed() {
+        let x = Variable(Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]), requiresGrad: true)
+        let y = x * 2
+        y.backward(seed: Tensor(shape: [2, 2], scalars: [1, 0, -1, 0.5]))
+        #expect(x.grad?.scalars == [2, 0, -2, 1])
+        // Backward from a leaf seeds its own gradient.
+        let leaf = Variable(Tensor(shape: [1], scalars: [5]), requiresGrad: true)
+        leaf.backward()
+        #expect(leaf.grad?.scalars == [1])
+    }
+
+    @Test func deepChainsDoNotOverflowTheStack() {
+        // The topological sort is iterative: a long chain (e.g. many layers) backpropagates.
+        let x = Variable(Tensor(shape: [1], scalars: [1]), requiresGrad: true)
+        var y = x
+        for _ in 0..<10_000 { y = y + 0.001 }
+        y.sum().backward()
+        #expect(x.grad?.scalars == [1])
+    }
+}
