@@ -1,1 +1,0 @@
-// Module `Metrics`: see Docs/Architecture.md.
