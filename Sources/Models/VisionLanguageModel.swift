@@ -48,7 +48,10 @@ extension VisionLanguageModel {
     public func decodeAnswer(_ ids: [Int]) -> String {
         let eos = tokenizer.specialTokens.eos
         let cut = ids.firstIndex(of: eos).map { Array(ids[..<$0]) } ?? ids
-        return tokenizer.decode(cut)
+        // A model whose vocabulary is larger than the tokenizer's can emit ids the tokenizer
+        // does not know; they read as <unk> rather than crashing the decoder.
+        let known = tokenizer.vocabularySize, unknown = tokenizer.specialTokens.unknown
+        return tokenizer.decode(cut.map { $0 < known && $0 >= 0 ? $0 : unknown })
     }
 
     /// Parameter names of the given groups as a set.

@@ -1,1 +1,0 @@
-// Module `Aggregators`: see Docs/Architecture.md.
