@@ -11,23 +11,22 @@ import Testing
     /// Server-side learning rates large enough for a 4-round test (the reference's 1e-3 moves
     /// adapters too little in so few rounds); FedAvg and FedProx take no server rate.
     static let algorithms: [(String, [String: Double])] = [
-        ("fedavg", [:]), ("fedprox", [:]), ("fedavgm", ["eta": 1]), ("fedadam", ["eta": 3e-2]), ("fedyogi", ["eta": 3e-2]),
+        ("fedavg", [:]), ("fedprox", [:]), ("fedavgm", ["eta": 1]), ("fedadam", ["eta": 1e-2]), ("fedyogi", ["eta": 1e-2]),
     ]
 
     @Test(arguments: algorithms.map(\.0))
     func everyAlgorithmImprovesTheTestMetric(algorithm: String) throws {
         let options = Self.algorithms.first { $0.0 == algorithm }!.1
-        let (clients, test) = FederationFixtures.federation(clients: 3)
+        let (clients, test) = FederationFixtures.federation(clients: 2)
         let model = try FederationFixtures.model()
         let config = FederationFixtures.config()
-        let before = try ModelEvaluator(config: config).evaluate(model, on: test).value(task: .classification, metric: .accuracy)!
+        let before = try ModelEvaluator(config: config).evaluate(model, on: test).value(task: .captioning, metric: .rougeL)!
         let simulation = try FederatedSimulation(model: model, strategy: .connectorAndLoRA,
                                                  aggregator: AggregatorRegistry.make(name: algorithm, options: options),
                                                  clients: clients, testSamples: test, config: config)
         let records = try simulation.run()
-        let after = records.last!.evaluation!.value(task: .classification, metric: .accuracy)!
-        #expect(after > before, "\(algorithm): accuracy \(before) -> \(after)")
-        #expect(after >= 0.75, "\(algorithm): final accuracy \(after)")
+        let after = records.last!.evaluation!.value(task: .captioning, metric: .rougeL)!
+        #expect(after > before + 0.1, "\(algorithm): ROUGE-L \(before) -> \(after)")
         #expect(records.last!.meanTrainingLoss < records.first!.meanTrainingLoss)
         #expect(records.allSatisfy { $0.clients.allSatisfy { $0.failure == nil } })
     }
@@ -48,7 +47,7 @@ import Testing
 
     @Test func resumedRunMatchesUninterruptedRunExactly() throws {
         let (clients, test) = FederationFixtures.federation(clients: 3)
-        let config = FederationFixtures.config(rounds: 4)
+        let config = FederationFixtures.config(rounds: 3)
         func makeSimulation() throws -> FederatedSimulation {
             try FederatedSimulation(model: FederationFixtures.model(), strategy: .connectorAndLoRA,
                                     aggregator: AggregatorRegistry.make(name: "fedadam", options: ["eta": 3e-2]),
@@ -112,13 +111,17 @@ import Testing
 
     @Test func centralBaselineTrainsOnThePooledData() throws {
         let (clients, test) = FederationFixtures.federation(clients: 3)
-        let central = try FederatedSimulation.central(model: FederationFixtures.model(), strategy: .connectorAndLoRA,
+        let model = try FederationFixtures.model()
+        let before = try ModelEvaluator(config: FederationFixtures.config()).evaluate(model, on: test)
+            .value(task: .captioning, metric: .rougeL)!
+        let central = try FederatedSimulation.central(model: model, strategy: .connectorAndLoRA,
                                                       clients: clients, testSamples: test,
                                                       config: FederationFixtures.config(rounds: 2))
         #expect(central.clients.count == 1)
         #expect(central.clients[0].count == clients.reduce(0) { $0 + $1.count })
         let records = try central.run()
-        #expect(records.last!.evaluation!.value(task: .classification, metric: .accuracy)! >= 0.75)
+        let after = records.last!.evaluation!.value(task: .captioning, metric: .rougeL)!
+        #expect(after > before + 0.1, "central ROUGE-L \(before) -> \(after)")
     }
 
     @Test func clientSamplingIsSeededAndRespectsTheMinimum() throws {
