@@ -7,6 +7,12 @@
 // No target uses unsafeFlags, so the package can be a dependency of research code.
 import PackageDescription
 
+/// What every example executable links: the shared command plumbing and the library.
+let exampleDependencies: [Target.Dependency] = [
+    "FedVLMCommands", "Experiments", "Datasets", "Partitioners", "Models", "Federation",
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+]
+
 let package = Package(
     name: "FedVLM",
     products: [
@@ -22,6 +28,14 @@ let package = Package(
         .library(name: "Federation", targets: ["Federation"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "FedVLMCommands", targets: ["FedVLMCommands"]),
+        .executable(name: "fedvlm", targets: ["fedvlm"]),
+        .executable(name: "table2", targets: ["table2"]),
+        .executable(name: "table3", targets: ["table3"]),
+        .executable(name: "table4", targets: ["table4"]),
+        .executable(name: "table5", targets: ["table5"]),
+        .executable(name: "table6", targets: ["table6"]),
+        .executable(name: "dirichlet-sweep", targets: ["dirichlet-sweep"]),
         .executable(name: "kernel-bench", targets: ["KernelBench"]),
     ],
     dependencies: [
@@ -50,6 +64,19 @@ let package = Package(
         .target(name: "Federation",
                 dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors", "Datasets", "Aggregators", "Partitioners", "Metrics"]),
 
+        // Command-line plumbing shared by `fedvlm` and the examples (progress, options, table runs).
+        .target(name: "FedVLMCommands",
+                dependencies: ["Experiments", "Federation", "Models", "Datasets", "Partitioners", "Aggregators", "Tensors",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "fedvlm",
+                          dependencies: ["FedVLMCommands", "Experiments", "Federation", "Models", "Datasets", "Partitioners",
+                                         "Aggregators", "Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "table2", dependencies: exampleDependencies, path: "Examples/table2"),
+        .executableTarget(name: "table3", dependencies: exampleDependencies, path: "Examples/table3"),
+        .executableTarget(name: "table4", dependencies: exampleDependencies, path: "Examples/table4"),
+        .executableTarget(name: "table5", dependencies: exampleDependencies, path: "Examples/table5"),
+        .executableTarget(name: "table6", dependencies: exampleDependencies, path: "Examples/table6"),
+        .executableTarget(name: "dirichlet-sweep", dependencies: exampleDependencies, path: "Examples/dirichlet-sweep"),
         .executableTarget(
             name: "KernelBench",
             dependencies: ["Tensors", "Autograd", "NN", "LoRA", "Models",

@@ -196,7 +196,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     }
 
     /// Throws naming the first key whose value is impossible or inconsistent with another.
-    public func validate() throws {
+    /// - Parameter aggregators: where `algorithm` is looked up (add your own to a copy of `.standard`).
+    public func validate(aggregators: AggregatorRegistry = .standard) throws {
         let kind = try datasetKind()
         let strategyValue = try fineTuningStrategy()
         do { try strategyValue.validate(for: architecture) } catch { throw ExperimentError("keys 'strategy'/'architecture': \(error)") }
@@ -204,7 +205,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             do { _ = try ConnectorSpec(parsing: connector) } catch { throw ExperimentError("key 'connector': \(error)") }
         }
         if !isCentral {
-            do { _ = try AggregatorRegistry.make(name: algorithm, convention: convention, options: algorithmOptions) } catch {
+            do { _ = try aggregators.make(name: algorithm, convention: convention, options: algorithmOptions) } catch {
                 throw ExperimentError("key 'algorithm'/'algorithmOptions': \(error); or use \"central\"")
             }
         }
