@@ -2,10 +2,12 @@
 // datasets, list the tables the examples reproduce. See Docs/CLI.md.
 
 import ArgumentParser
+import Aggregators
 import Datasets
 import Experiments
 import FedVLMCommands
 import Federation
+import Models
 import Foundation
 import Reports
 import Tensors
@@ -16,6 +18,31 @@ struct FedVLM: ParsableCommand {
         commandName: "fedvlm",
         abstract: "Federated fine-tuning of vision-language models (FedVLMBench in Swift).",
         subcommands: [Run.self, Pretrain.self, Datasets.self, Tables.self])
+}
+
+/// A dataset and how to split it (datasets stats / export).
+struct DatasetSelection: ParsableArguments {
+    @Argument(help: "Dataset name.") var dataset: String
+    @Option(help: "iid, non-iid, dirichlet or task.") var partition = "iid"
+    @Option(help: "Dirichlet alpha.") var alpha: Double?
+    @Option(help: "Clients.") var clients: Int?
+    @Option(help: "smoke, quick or full.") var preset = "quick"
+    @Option(help: "Seed.") var seed: UInt64 = 0
+
+    func spec() throws -> ExperimentSpec {
+        var spec = ExperimentSpec()
+        spec.dataset = dataset
+        spec.preset = try Preset(parsing: preset)
+        spec.seed = seed
+        spec.clients = clients
+        spec.dirichletAlpha = alpha
+        guard let kind = PartitionKind(rawValue: partition) else {
+            throw ValidationError("unknown partition '\(partition)'; valid: iid, non-iid, dirichlet, task")
+        }
+        spec.partition = kind
+        try spec.validate()
+        return spec
+    }
 }
 
 /// Options shared by commands that build models.
@@ -158,24 +185,9 @@ extension FedVLM {
 
         struct Stats: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Distribution and per-client statistics of one dataset.")
-            @Argument(help: "Dataset name.") var dataset: String
-            @Option(help: "iid, non-iid, dirichlet or task.") var partition = "iid"
-            @Option(help: "Dirichlet alpha.") var alpha: Double?
-            @Option(help: "Clients.") var clients: Int?
-            @Option(help: "smoke, quick or full.") var preset = "quick"
-            @Option(help: "Seed.") var seed: UInt64 = 0
+            @OptionGroup var selection: DatasetSelection
             func run() throws {
-                var spec = ExperimentSpec()
-                spec.dataset = dataset
-                spec.preset = try Preset(parsing: preset)
-                spec.seed = seed
-                spec.clients = clients
-                spec.dirichletAlpha = alpha
-                guard let kind = PartitionKind(rawValue: partition) else {
-                    throw ValidationError("unknown partition '\(partition)'; valid: iid, non-iid, dirichlet, task")
-                }
-                spec.partition = kind
-                try spec.validate()
+                let spec = try selection.spec()
                 print(try DatasetTable.statistics(for: spec, runner: ExperimentRunner(models: UnusedModelProvider())))
             }
         }
@@ -183,25 +195,10 @@ extension FedVLM {
         struct Export: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Write a synthetic dataset as train/client_{i}.json, test/test.json and PNG images.")
-            @Argument(help: "Dataset name.") var dataset: String
-            @Argument(help: "Output directory.") var directory: String
-            @Option(help: "iid, non-iid, dirichlet or task.") var partition = "iid"
-            @Option(help: "Dirichlet alpha.") var alpha: Double?
-            @Option(help: "Clients.") var clients: Int?
-            @Option(help: "smoke, quick or full.") var preset = "quick"
-            @Option(help: "Seed.") var seed: UInt64 = 0
+            @OptionGroup var selection: DatasetSelection
+            @Option(help: "Output directory.") var directory: String
             func run() throws {
-                var spec = ExperimentSpec()
-                spec.dataset = dataset
-                spec.preset = try Preset(parsing: preset)
-                spec.seed = seed
-                spec.clients = clients
-                spec.dirichletAlpha = alpha
-                guard let kind = PartitionKind(rawValue: partition) else {
-                    throw ValidationError("unknown partition '\(partition)'; valid: iid, non-iid, dirichlet, task")
-                }
-                spec.partition = kind
-                try spec.validate()
+                let spec = try selection.spec()
                 let runner = ExperimentRunner(models: UnusedModelProvider())
                 let data = try runner.dataset(for: spec)
                 let partition = try runner.partition(data, for: spec)

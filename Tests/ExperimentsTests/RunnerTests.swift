@@ -1,0 +1,40 @@
+import Experiments
+import Federation
+import Foundation
+import Testing
+
+/// End-to-end runs on the smoke preset (a private pretrained cache per test run).
+@Suite(.serialized) struct RunnerTests {
+    static let cacheRoot = FileManager.default.temporaryDirectory.appendingPathComponent("fedvlm-tests-cache-\(getpid())")
+
+    func runner() -> ExperimentRunner {
+        ExperimentRunner(models: PretrainedModelProvider(budget: .smoke, cacheRoot: Self.cacheRoot))
+    }
+
+    @Test func sameSeedSameTableBitForBit() throws {
+        var reproduction = try TableReproduction(table: "table4", preset: .smoke, seed: 3)
+        reproduction.only = ["F-CL fedavg fed-slake"]
+        let first = try reproduction.run(with: runner())
+        let second = try reproduction.run(with: runner())   // a new runner: parts reloaded from the cache
+        #expect(first.cells.count == 2)
+        #expect(first.cells.map(\.ours) == second.cells.map(\.ours))
+        #expect(first.results.map(\.rounds.last!.meanTrainingLoss) == second.results.map(\.rounds.last!.meanTrainingLoss))
+        let markdown = try first.ourTable().markdown()
+        #expect(markdown.contains("Fed-SLAKE IID") && markdown.contains("seed 3"))
+        #expect(first.verdicts.map(\.takeaway.number) == [2, 3, 4])
+    }
+
+    @Test func writesEveryResultFile() throws {
+        var reproduction = try TableReproduction(table: "table6", preset: .smoke, seed: 0)
+        reproduction.only = ["central fed-nature"]
+        let outcome = try reproduction.run(with: runner())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fedvlm-table6-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try outcome.write(to: directory)
+        for file in ["table.md", "table.csv", "paper.csv", "results.json", "report.html", "plot-1.svg"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file)")
+        }
+        // Every multitask metric of the run reached a cell.
+        #expect(outcome.cells.count == 5)
+    }
+}
