@@ -14,7 +14,8 @@ run "$bin/table5" "${common[@]}" --only "fedavg fed-radgenome" --output "$work/t
 run "$bin/table6" "${common[@]}" --only "fedyogi fed-med" --only "central fed-med" --output "$work/table6"
 run "$bin/dirichlet-sweep" "${common[@]}" --alphas 0.5 5 --output "$work/sweep"
 run "$bin/fedvlm" run --dataset fed-nature --partition task --algorithm scaffold --preset smoke --cache "$work/cache" --output "$work/run" --quiet
-for file in table3/table.md table4/results.json table5/report.html table6/table.csv sweep/sweep.svg run/result.json; do
+run "$bin/fedvlm" run --dataset fed-fashionmnist --partition non-iid --clients 3 --preset smoke --cache "$work/cache" --output "$work/fmnist" --quiet
+for file in table3/table.md table4/results.json table5/report.html table6/table.csv sweep/sweep.svg run/result.json fmnist/result.json; do
     [[ -s "$work/$file" ]] || { echo "smoke: missing $file"; exit 1; }
 done
 echo "smoke: every example ran"

@@ -124,7 +124,8 @@ public enum FashionMNIST {
     }
 
     /// The conversation of each label (built once; 70,000 samples share these strings).
-    private static let conversations: [[Turn]] = classNames.map { className in
+    /// The conversation of each class (question, then "The answer is <class>.").
+    public static let conversations: [[Turn]] = classNames.map { className in
         [Turn(from: "human", value: imagePlaceholder + "\n" + question),
          Turn(from: "gpt", value: "The answer is \(className).")]
     }

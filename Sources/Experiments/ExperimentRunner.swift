@@ -55,8 +55,18 @@ public final class ExperimentRunner {
         let key = "\(spec.dataset.lowercased())|\(spec.preset.rawValue)|\(spec.seed)"
         if let cached = datasets[key] { return cached }
         let counts = spec.preset.sampleCounts
-        let dataset = try spec.datasetKind().generate(trainCount: counts.train, testCount: counts.test, seed: spec.seed,
+        let dataset: MultimodalDataset
+        if spec.usesFashionMNIST {
+            // Real 28x28 grayscale images, resized and made RGB for the vision encoder; the first
+            // N of each split (the files are not sorted by class).
+            var real = try FashionMNIST.load(imageSize: ModelSize.imageSize, trainLimit: counts.train, testLimit: counts.test)
+            real.train = real.train.map { var sample = $0; sample.image = ImagePreprocessing.rgb(sample.image); return sample }
+            real.test = real.test.map { var sample = $0; sample.image = ImagePreprocessing.rgb(sample.image); return sample }
+            dataset = real
+        } else {
+            dataset = try spec.datasetKind().generate(trainCount: counts.train, testCount: counts.test, seed: spec.seed,
                                                       imageSize: ModelSize.imageSize)
+        }
         datasets[key] = dataset
         return dataset
     }

@@ -190,15 +190,28 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         }
     }
 
+    /// Datasets of real images (from Debian packages) that specs can name besides the synthetic ones.
+    public static let realDatasets = ["fed-fashionmnist"]
+
+    /// True for Fed-FashionMNIST (real images from the `dataset-fashion-mnist` package).
+    public var usesFashionMNIST: Bool { dataset.lowercased() == "fed-fashionmnist" }
+
     /// The dataset generator.
     public func datasetKind() throws -> SyntheticDatasetKind {
-        do { return try SyntheticDatasetKind(name: dataset) } catch { throw ExperimentError("key 'dataset': \(error)") }
+        do { return try SyntheticDatasetKind(name: dataset) } catch {
+            throw ExperimentError("key 'dataset': \(error); real-image datasets: \(Self.realDatasets.joined(separator: ", "))")
+        }
+    }
+
+    /// Table 2 facts of the named dataset.
+    public func datasetInfo() throws -> DatasetInfo {
+        usesFashionMNIST ? FashionMNIST.info : try datasetKind().info
     }
 
     /// Throws naming the first key whose value is impossible or inconsistent with another.
     /// - Parameter aggregators: where `algorithm` is looked up (add your own to a copy of `.standard`).
     public func validate(aggregators: AggregatorRegistry = .standard) throws {
-        let kind = try datasetKind()
+        let info = try datasetInfo()
         let strategyValue = try fineTuningStrategy()
         do { try strategyValue.validate(for: architecture) } catch { throw ExperimentError("keys 'strategy'/'architecture': \(error)") }
         if architecture == .encoderBased {
@@ -209,7 +222,6 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
                 throw ExperimentError("key 'algorithm'/'algorithmOptions': \(error); or use \"central\"")
             }
         }
-        let info = kind.info
         let clientCount = clients ?? info.maxClients
         if clientCount < 1 { throw ExperimentError("key 'clients': \(clientCount) must be at least 1") }
         if clientCount > info.maxClients {
