@@ -101,10 +101,12 @@ public final class EncoderBasedVLM: Module, VisionLanguageModel {
 
     /// Connector output [B, N, C] for the samples' images; the frozen encoder's features are cached.
     func projectedImageFeatures(_ samples: [Sample]) throws -> Variable {
-        let encoderFrozen = !visionTower.namedParameters().contains { $0.1.requiresGrad }
+        // One reflection walk of the encoder serves both the frozen check and the cache key.
+        let encoderParameters = visionTower.namedParameters()
+        let encoderFrozen = !encoderParameters.contains { $0.1.requiresGrad }
         let features: Variable
         if encoderFrozen && cachesFrozenFeatures {
-            let key = visionTower.namedParameters().map { ObjectIdentifier($0.1.value.storage) }
+            let key = encoderParameters.map { ObjectIdentifier($0.1.value.storage) }
             if key != _featureCacheKey { _featureCache = [:]; _featureCacheKey = key }
             let missing = samples.filter { _featureCache[$0.id] == nil }
             if !missing.isEmpty {
