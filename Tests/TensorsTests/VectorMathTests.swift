@@ -1,0 +1,56 @@
+// The vectorised exp against Foundation's over the whole Float range, its special values, and
+// the buffer helpers' tail handling.
+import Foundation
+import Testing
+import Tensors
+
+@Suite struct VectorMathTests {
+    /// Distance in units in the last place between two positive finite floats.
+    private func ulps(_ a: Float, _ b: Float) -> Int {
+        abs(Int(Int32(bitPattern: a.bitPattern)) - Int(Int32(bitPattern: b.bitPattern)))
+    }
+
+    @Test func expMatchesFoundationWithinTwoUlps() {
+        var worst = 0
+        var x: Float = -87
+        while x < 88.3 {
+            var lanes = VectorMath.Vector()
+            for lane in 0..<16 { lanes[lane] = x + Float(lane) * 0.000731 }
+            let result = VectorMath.exp(lanes)
+            for lane in 0..<16 {
+                let expected = Foundation.exp(lanes[lane])
+                guard expected.isNormal else { continue }
+                worst = max(worst, ulps(result[lane], expected))
+            }
+            x += 0.0131
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+    }
+
+    @Test func expSpecialValues() {
+        var v = VectorMath.Vector(repeating: 0)
+        v[0] = -.infinity; v[1] = .infinity; v[2] = .nan; v[3] = -200; v[4] = 200; v[5] = 0; v[6] = 1
+        let r = VectorMath.exp(v)
+        #expect(r[0] == 0)
+        #expect(r[1] == .infinity)
+        #expect(r[2].isNaN)
+        #expect(r[3] == 0)
+        #expect(r[4] == .infinity)
+        #expect(r[5] == 1)
+        #expect(abs(r[6] - Float(M_E)) <= Float(M_E).ulp)
+    }
+
+    @Test func bufferExpHandlesTails() {
+        for count in [0, 1, 15, 16, 17, 40] {
+            let input = (0..<count).map { Float($0) * 0.37 - 5 }
+            var output = [Float](repeating: -1, count: count + 1)
+            input.withUnsafeBufferPointer { src in
+                output.withUnsafeMutableBufferPointer { dst in
+                    if let s = src.baseAddress { VectorMath.exp(count, s, dst.baseAddress!) }
+                }
+            }
+            for i in 0..<count { #expect(abs(output[i] - Foundation.exp(input[i])) <= 2 * Foundation.exp(input[i]).ulp) }
+            #expect(output[count] == -1, "wrote past the end for count \(count)")
+        }
+    }
+}
