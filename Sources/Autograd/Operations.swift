@@ -63,7 +63,7 @@ extension Variable {
     /// Exact (erf) GELU, as `torch.nn.GELU()`.
     public func gelu() -> Variable { pointwise("gelu", { $0.gelu() }) { x, _ in x.map(Activation.geluDerivative) } }
     /// SiLU (swish), used by SwiGLU.
-    public func silu() -> Variable { pointwise("silu", { $0.silu() }) { x, _ in x.map(Activation.siluDerivative) } }
+    public func silu() -> Variable { pointwise("silu", { $0.silu() }) { x, _ in x.siluDerivative() } }
 }
 
 // MARK: - Products

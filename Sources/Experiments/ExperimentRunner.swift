@@ -35,8 +35,10 @@ public protocol ModelProvider: AnyObject {
     func makeModel(for spec: ExperimentSpec) throws -> any VisionLanguageModel
 }
 
-/// Runs experiment specs, reusing generated datasets across runs.
-public final class ExperimentRunner {
+/// Runs experiment specs, reusing generated datasets across runs. `run` may be called from
+/// several threads at once (tables run independent experiments side by side); the callbacks
+/// are then called from those threads too.
+public final class ExperimentRunner: @unchecked Sendable {
     public let models: any ModelProvider
     /// Where spec algorithms are looked up; register your own aggregators in a copy of `.standard`.
     public var aggregators: AggregatorRegistry = .standard
@@ -45,6 +47,8 @@ public final class ExperimentRunner {
     /// Called after each client: (run label, round, client position, clients in round).
     public var onClient: ((String, Int, Int, Int) -> Void)?
     private var datasets: [String: MultimodalDataset] = [:]
+    /// Guards `datasets`, so each dataset is generated once even when runs go side by side.
+    private let datasetLock = NSLock()
 
     public init(models: any ModelProvider) {
         self.models = models
@@ -53,6 +57,8 @@ public final class ExperimentRunner {
     /// The synthetic dataset of `spec` (cached by name, preset and seed).
     public func dataset(for spec: ExperimentSpec) throws -> MultimodalDataset {
         let key = "\(spec.dataset.lowercased())|\(spec.preset.rawValue)|\(spec.seed)"
+        datasetLock.lock()
+        defer { datasetLock.unlock() }
         if let cached = datasets[key] { return cached }
         let counts = spec.preset.sampleCounts
         let dataset: MultimodalDataset
