@@ -40,6 +40,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML experiment specs (Experiments only).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System BLAS/LAPACK (Debian: libblas-dev, liblapack-dev; libopenblas-dev makes them fast).
@@ -60,7 +62,7 @@ let package = Package(
         .target(name: "Reports"),
         .target(name: "Experiments",
                 dependencies: ["Federation", "Models", "LoRA", "NN", "Tensors", "Datasets", "Aggregators", "Partitioners",
-                               "Metrics", "Reports"]),
+                               "Metrics", "Reports", .product(name: "Yams", package: "Yams")]),
         .target(name: "Federation",
                 dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors", "Datasets", "Aggregators", "Partitioners", "Metrics"]),
 
@@ -94,7 +96,8 @@ let package = Package(
         .testTarget(name: "PartitionersTests", dependencies: ["Partitioners"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ExperimentsTests",
-                    dependencies: ["Experiments", "Federation", "Models", "Datasets", "Aggregators", "Partitioners", "Metrics", "Reports"],
+                    dependencies: ["Experiments", "Federation", "Models", "Datasets", "Aggregators", "Partitioners", "Metrics", "Reports",
+                                   .product(name: "Yams", package: "Yams")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "FederationTests",
                     dependencies: ["Federation", "Models", "NN", "Autograd", "Tensors", "Datasets", "Aggregators", "Partitioners", "Metrics"]),
