@@ -25,6 +25,8 @@ public struct ExperimentResult: Codable, Sendable {
     public var bytesDown: Int
     /// Wall time of the federated (or central) training and evaluation, excluding data and model setup.
     public var wallSeconds: Double
+    /// Peak resident memory of the process when the run ended (see `ProcessResources`).
+    public var peakResidentBytes: Int?
 }
 
 /// The library version recorded in results.
@@ -143,7 +145,7 @@ public final class ExperimentRunner: @unchecked Sendable {
                                 testSampleCount: dataset.test.count, rounds: records, final: final,
                                 communicatedParameters: simulation.global.scalarCount,
                                 bytesUp: records.reduce(0) { $0 + $1.bytesUp }, bytesDown: records.reduce(0) { $0 + $1.bytesDown },
-                                wallSeconds: wall)
+                                wallSeconds: wall, peakResidentBytes: ProcessResources.peakResidentBytes())
     }
 
     /// "vqa accuracy 0.812, ..." for logs.

@@ -22,6 +22,10 @@ public struct TableOutcome: Codable, Sendable {
     public var results: [ExperimentResult]
     public var verdicts: [TakeawayVerdict]
     public var wallSeconds: Double
+    /// Experiments that ran side by side.
+    public var jobs: Int?
+    /// Peak resident memory of the process at the end of the table.
+    public var peakResidentBytes: Int?
 
     /// One measured cell and the paper's value for it.
     public struct MeasuredCell: Codable, Sendable {
@@ -145,7 +149,8 @@ public struct TableReproduction {
         let lookup = Dictionary(cells.map { ($0.key, $0.ours) }, uniquingKeysWith: { first, _ in first })
         let verdicts = Takeaway.allCases.filter { $0.table == table }.map { $0.judge(lookup: { lookup[$0] }) }
         return TableOutcome(table: table, preset: preset, seed: seed, evaluation: evaluation, version: fedVLMVersion,
-                            cells: cells, results: results, verdicts: verdicts, wallSeconds: Date().timeIntervalSince(started))
+                            cells: cells, results: results, verdicts: verdicts, wallSeconds: Date().timeIntervalSince(started),
+                            jobs: jobs, peakResidentBytes: ProcessResources.peakResidentBytes())
     }
 
     /// Runs `specs` on up to `jobs` threads and returns their results in the order of `specs`.

@@ -91,6 +91,6 @@ public enum TableExample {
         let directory = options.outputDirectory(name: table, preset: preset)
         let markdown = try outcome.write(to: directory)
         print(markdown)
-        print("Wrote \(directory.path)/{table.md, table.csv, paper.csv, results.json, report.html, plot-*.svg} in \(String(format: "%.0f", outcome.wallSeconds)) s")
+        print("Wrote \(directory.path)/{table.md, table.csv, paper.csv, results.json, report.html, plot-*.svg} in \(String(format: "%.0f", outcome.wallSeconds)) s (\(options.jobs) jobs, peak memory \(ProcessResources.megabytes(outcome.peakResidentBytes ?? 0)))")
     }
 }

@@ -158,7 +158,7 @@ extension FedVLM {
                 csv += "\(record.round),\(record.learningRate),\(record.meanTrainingLoss),\(record.bytesUp),\(record.bytesDown),\(String(format: "%.3f", record.seconds)),\"\(metrics)\"\n"
             }
             try ResultFiles.writeText(csv, to: directory.appendingPathComponent("rounds.csv"))
-            print("\(spec.label): \(ExperimentRunner.summary(result.final)) in \(String(format: "%.1f", result.wallSeconds)) s")
+            print("\(spec.label): \(ExperimentRunner.summary(result.final)) in \(String(format: "%.1f", result.wallSeconds)) s, peak memory \(ProcessResources.megabytes(result.peakResidentBytes ?? 0))")
             print("Wrote \(directory.path)/result.json and rounds.csv")
         }
     }
