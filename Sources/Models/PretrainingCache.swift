@@ -19,7 +19,7 @@
 
 import Datasets
 import Foundation
-import LoRA
+import LoRAAdapters
 import NN
 import Tensors
 

@@ -4,7 +4,7 @@
 
 import Datasets
 import Foundation
-import LoRA
+import LoRAAdapters
 import NN
 
 extension PretrainedParts {
