@@ -17,59 +17,18 @@ extension Tensor {
         return result
     }
 
-    /// Applies `op` to each element.
+    /// Applies `op` to each element (for one-off functions; the operators and activations use
+    /// kernel types, see ElementwiseKernels.swift). `op` may also see padding lanes' zeros.
     @inlinable
     public func map(_ op: (Float) -> Float) -> Tensor {
-        let input = contiguous()
-        var result = Tensor(uninitializedShape: shape)
-        let count = scalarCount
-        input.withUnsafeBufferPointer { src in
-            result.withUnsafeMutableBufferPointer { dst in
-                let s = src.baseAddress!, d = dst.baseAddress!
-                parallelChunks(count, grain: 1 << 15) { range in
-                    for i in range { d[i] = op(s[i]) }
-                }
-            }
-        }
-        return result
+        withoutActuallyEscaping(op) { op in apply(Kernels.Function(op)) }
     }
 
     /// Applies `op` pairwise after broadcasting both operands; `name` appears in shape errors.
     @inlinable
     public static func zip(_ lhs: Tensor, _ rhs: Tensor, name: String = "binary op",
                            _ op: (Float, Float) -> Float) -> Tensor {
-        if lhs.shape == rhs.shape && lhs.isContiguous && rhs.isContiguous {
-            var result = Tensor(uninitializedShape: lhs.shape)
-            let count = lhs.scalarCount
-            lhs.withUnsafeBufferPointer { a in
-                rhs.withUnsafeBufferPointer { b in
-                    result.withUnsafeMutableBufferPointer { d in
-                        let pa = a.baseAddress!, pb = b.baseAddress!, pd = d.baseAddress!
-                        parallelChunks(count, grain: 1 << 15) { range in
-                            for i in range { pd[i] = op(pa[i], pb[i]) }
-                        }
-                    }
-                }
-            }
-            return result
-        }
-        guard let outShape = broadcastShape(lhs.shape, rhs.shape) else {
-            preconditionFailure("\(name): shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
-        }
-        let a = lhs.broadcast(to: outShape), b = rhs.broadcast(to: outShape)
-        var result = Tensor(uninitializedShape: outShape)
-        let sa = a.strides.last ?? 0, sb = b.strides.last ?? 0
-        let pa = a.storage.base + a.offset, pb = b.storage.base + b.offset
-        result.withUnsafeMutableBufferPointer { d in
-            let pd = d.baseAddress!
-            withExtendedLifetime((a.storage, b.storage)) {
-                StridedIteration.forEachRow(shape: outShape, strides: [a.strides, b.strides]) { bases, length in
-                    let ra = pa + bases[0], rb = pb + bases[1], rd = pd + bases[2]
-                    for i in 0..<length { rd[i] = op(ra[i * sa], rb[i * sb]) }
-                }
-            }
-        }
-        return result
+        withoutActuallyEscaping(op) { op in combine(lhs, rhs, Kernels.PairwiseFunction(op), name: name) }
     }
 
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { combine(lhs, rhs, Kernels.Add(), name: "add") }

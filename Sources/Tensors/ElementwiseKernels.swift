@@ -50,6 +50,29 @@ public enum Kernels {
         @inlinable public func callAsFunction(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: a .< b) }
     }
 
+    /// Any scalar function, lane by lane (what `Tensor.map` runs). `@unchecked Sendable`: the
+    /// chunks call it concurrently, as `map`'s contract has always allowed.
+    public struct Function: UnaryKernel, @unchecked Sendable {
+        public let function: (Float) -> Float
+        @inlinable public init(_ function: @escaping (Float) -> Float) { self.function = function }
+        @inlinable public func callAsFunction(_ x: Vector) -> Vector {
+            var result = Vector()
+            for lane in 0..<Vector.scalarCount { result[lane] = function(x[lane]) }
+            return result
+        }
+    }
+    /// Any scalar function of two operands (what `Tensor.zip` runs).
+    public struct PairwiseFunction: BinaryKernel, @unchecked Sendable {
+        public let function: (Float, Float) -> Float
+        @inlinable public init(_ function: @escaping (Float, Float) -> Float) { self.function = function }
+        @inlinable public func callAsFunction(_ a: Float, _ b: Float) -> Float { function(a, b) }
+        @inlinable public func callAsFunction(_ a: Vector, _ b: Vector) -> Vector {
+            var result = Vector()
+            for lane in 0..<Vector.scalarCount { result[lane] = function(a[lane], b[lane]) }
+            return result
+        }
+    }
+
     /// scale · x + shift.
     public struct AffineMap: UnaryKernel {
         public let scale: Float, shift: Float
