@@ -13,7 +13,7 @@
 // GEMMs go to BLAS (row-major, sub-blocks addressed through leading dimensions); the mask,
 // exponentials and row reductions are SIMD16 loops (`VectorMath.exp`). Key blocks that lie
 // entirely above the causal diagonal are never computed. Scratch per worker: two
-// `queryBlockSize × keyBlockSize` tiles.
+// 32 × 128 tiles, per-row statistics, and Kᵀ, Vᵀ of one head.
 //
 // Shapes: B batch, H query heads, HKV key/value heads, G = H / HKV (grouped-query attention: query
 // head h reads key/value head h / G), TQ queries, TK keys, D head dimension.
@@ -41,9 +41,14 @@ public enum AttentionKernel {
         }
     }
 
-    /// Query rows per tile: small enough that little work is spent on the masked half of the
-    /// diagonal tiles under causal masking, large enough for efficient GEMMs.
-    static let queryBlockSize = 32
+    /// Query rows per forward tile: small, so that little work goes to the masked half of the
+    /// diagonal tiles under causal masking (OpenBLAS's small kernels run as fast with 16 rows as with 32).
+    static let forwardQueryBlockSize = 16
+    /// Query rows per backward tile: 32, the inner dimension of dV += Pᵀ dO and dK += dSᵀ Q, which
+    /// run about 10 % slower with 16.
+    static let backwardQueryBlockSize = 32
+    /// Rows of the scratch tiles.
+    static var queryBlockSize: Int { Swift.max(forwardQueryBlockSize, backwardQueryBlockSize) }
     /// Keys per tile (the online softmax rescales at most once per key block). 32 × 128 × 64 stays
     /// under OpenBLAS's limit (M·N·K ≤ 10⁶) for its unpacked small-matrix kernels.
     static let keyBlockSize = 128
@@ -59,6 +64,16 @@ public enum AttentionKernel {
         var output = Tensor(uninitializedShape: query.shape)
         var logSumExp = Tensor(uninitializedShape: Array(query.shape.prefix(3)))
         let planes = problem.batch * problem.heads
+        if problem.depth == 0 {
+            // Empty head vectors: every visible score is 0 (bias aside, ignored here), the output is empty.
+            logSumExp.withUnsafeMutableBufferPointer { lse in
+                for index in lse.indices {
+                    let visible = problem.keyLimit(index % problem.queries)
+                    lse[index] = visible > 0 ? Foundation.log(Float(visible)) : -.infinity
+                }
+            }
+            return (output, logSumExp)
+        }
         withExtendedLifetime((q, k, v, problem.biasTensor)) {
             output.withUnsafeMutableBufferPointer { out in
                 logSumExp.withUnsafeMutableBufferPointer { lse in
@@ -91,6 +106,7 @@ public enum AttentionKernel {
         var dQ = Tensor(uninitializedShape: query.shape)
         // dK and dV start uninitialised: each task zeroes its own planes (in parallel, cache-warm).
         var dK = Tensor(uninitializedShape: key.shape), dV = Tensor(uninitializedShape: value.shape)
+        if problem.depth == 0 { return (dQ, dK, dV) }       // no elements
         withExtendedLifetime((q, k, v, o, dO, lse, problem.biasTensor)) {
             dQ.withUnsafeMutableBufferPointer { dq in
                 dK.withUnsafeMutableBufferPointer { dk in
@@ -200,9 +216,8 @@ extension AttentionKernel {
     /// Row stride of the score tiles (a multiple of 16, so whole SIMD16 vectors fit in a row).
     static var tileStride: Int { keyBlockSize }
 
-    /// One worker's buffers: two score tiles, per-row statistics, and Kᵀ, Vᵀ [D, TK] of the
-    /// current key/value head (transposed so that every GEMM below is NN or TN in row-major
-    /// terms, the layouts OpenBLAS runs with its unpacked small-matrix kernels).
+    /// One worker's buffers: two score tiles, per-row statistics, and room for Kᵀ, Vᵀ [D, TK] of
+    /// the current key/value head (see `KeyOperand`).
     struct Scratch {
         let tile: UnsafeMutablePointer<Float>, secondTile: UnsafeMutablePointer<Float>
         let rowStatistic: UnsafeMutablePointer<Float>, secondRowStatistic: UnsafeMutablePointer<Float>
@@ -266,12 +281,12 @@ extension AttentionKernel {
         let b = plane / p.heads, h = plane % p.heads
         let keyPlane = b * p.keyHeads + h / p.group
         let v = ptr.v + keyPlane * p.keys * d
-        let kT = scratch.keysTransposed
-        transpose(ptr.k + keyPlane * p.keys * d, rows: p.keys, columns: d, into: kT)
+        let keys = KeyOperand(ptr.k + keyPlane * p.keys * d, problem: p, rowsUsingIt: p.queries,
+                              scratch: scratch.keysTransposed)
         let scores = scratch.tile, rowMax = scratch.rowStatistic, rowSum = scratch.secondRowStatistic
         var i0 = 0
         while i0 < p.queries {
-            let m = Swift.min(queryBlockSize, p.queries - i0)
+            let m = Swift.min(forwardQueryBlockSize, p.queries - i0)
             let q = ptr.q + (plane * p.queries + i0) * d
             let out = ptr.out + (plane * p.queries + i0) * d
             let lse = ptr.lse + plane * p.queries + i0
@@ -281,8 +296,7 @@ extension AttentionKernel {
             var j0 = 0
             while j0 < keyEnd {
                 let n = Swift.min(keyBlockSize, keyEnd - j0)
-                BLAS.gemm(transposeA: false, transposeB: false, m: m, n: n, k: d, alpha: p.scale,
-                          a: q, lda: d, b: kT + j0, ldb: p.keys, beta: 0, c: scores, ldc: ld)
+                keys.multiply(q, m: m, keys: j0..<(j0 + n), alpha: p.scale, into: scores, ldc: ld)
                 for r in 0..<m {
                     let row = scores + r * ld
                     let valid = Swift.max(0, Swift.min(n, p.keyLimit(i0 + r) - j0))
@@ -316,6 +330,44 @@ extension AttentionKernel {
                 }
             }
             i0 += m
+        }
+    }
+
+    /// The right operand of the score-like products S = Q Kᵀ and dP = dO Vᵀ for one key/value head.
+    ///
+    /// With enough query rows it is a transposed copy [D, TK] in scratch, so the products are
+    /// row-major NN GEMMs, which OpenBLAS runs with its small-matrix kernels without packing (NT
+    /// takes the packing path and is about 1.5x slower at these sizes). For a few query rows
+    /// (decoding with a KV cache) the copy would cost as much as the product: the rows [TK, D]
+    /// are used as they are.
+    struct KeyOperand {
+        let base: UnsafePointer<Float>
+        let isTransposedCopy: Bool
+        let keyCount: Int, depth: Int
+
+        init(_ rows: UnsafePointer<Float>, problem p: Problem, rowsUsingIt: Int, scratch: UnsafeMutablePointer<Float>) {
+            keyCount = p.keys
+            depth = p.depth
+            isTransposedCopy = rowsUsingIt >= 8
+            if isTransposedCopy {
+                transpose(rows, rows: p.keys, columns: p.depth, into: scratch)
+                base = UnsafePointer(scratch)
+            } else {
+                base = rows
+            }
+        }
+
+        /// c [m, keys.count] = alpha · a [m, D] × (rows `keys`)ᵀ, with `a` rows D apart.
+        @inline(__always)
+        func multiply(_ a: UnsafePointer<Float>, m: Int, keys: Range<Int>, alpha: Float,
+                      into c: UnsafeMutablePointer<Float>, ldc: Int) {
+            if isTransposedCopy {
+                BLAS.gemm(transposeA: false, transposeB: false, m: m, n: keys.count, k: depth, alpha: alpha,
+                          a: a, lda: depth, b: base + keys.lowerBound, ldb: keyCount, beta: 0, c: c, ldc: ldc)
+            } else {
+                BLAS.gemm(transposeA: false, transposeB: true, m: m, n: keys.count, k: depth, alpha: alpha,
+                          a: a, lda: depth, b: base + keys.lowerBound * depth, ldb: depth, beta: 0, c: c, ldc: ldc)
+            }
         }
     }
 
@@ -364,11 +416,11 @@ extension AttentionKernel {
         let b = keyPlane / p.keyHeads, keyHead = keyPlane % p.keyHeads
         let k = ptr.k + keyPlane * p.keys * d
         let dk = ptr.dk + keyPlane * p.keys * d, dv = ptr.dv + keyPlane * p.keys * d
-        let kT = scratch.keysTransposed, vT = scratch.valuesTransposed
         dk.update(repeating: 0, count: p.keys * d)
         dv.update(repeating: 0, count: p.keys * d)
-        transpose(k, rows: p.keys, columns: d, into: kT)
-        transpose(ptr.v + keyPlane * p.keys * d, rows: p.keys, columns: d, into: vT)
+        let keys = KeyOperand(k, problem: p, rowsUsingIt: p.group * p.queries, scratch: scratch.keysTransposed)
+        let values = KeyOperand(ptr.v + keyPlane * p.keys * d, problem: p, rowsUsingIt: p.group * p.queries,
+                                scratch: scratch.valuesTransposed)
         let probabilities = scratch.tile, dS = scratch.secondTile
         let shift = scratch.rowStatistic, rowDot = scratch.secondRowStatistic
 
@@ -376,7 +428,7 @@ extension AttentionKernel {
             let plane = b * p.heads + h
             var i0 = 0
             while i0 < p.queries {
-                let m = Swift.min(queryBlockSize, p.queries - i0)
+                let m = Swift.min(backwardQueryBlockSize, p.queries - i0)
                 let rowOffset = (plane * p.queries + i0) * d
                 let q = ptr.q + rowOffset, o = ptr.out + rowOffset, dO = ptr.dOut + rowOffset, dq = ptr.dq + rowOffset
                 let lse = ptr.lse + plane * p.queries + i0
@@ -391,10 +443,8 @@ extension AttentionKernel {
                 while j0 < keyEnd {
                     let n = Swift.min(keyBlockSize, keyEnd - j0)
                     // S = scale · Q Kᵀ and dP = dO Vᵀ for this tile.
-                    BLAS.gemm(transposeA: false, transposeB: false, m: m, n: n, k: d, alpha: p.scale,
-                              a: q, lda: d, b: kT + j0, ldb: p.keys, beta: 0, c: probabilities, ldc: ld)
-                    BLAS.gemm(transposeA: false, transposeB: false, m: m, n: n, k: d, alpha: 1,
-                              a: dO, lda: d, b: vT + j0, ldb: p.keys, beta: 0, c: dS, ldc: ld)
+                    keys.multiply(q, m: m, keys: j0..<(j0 + n), alpha: p.scale, into: probabilities, ldc: ld)
+                    values.multiply(dO, m: m, keys: j0..<(j0 + n), alpha: 1, into: dS, ldc: ld)
                     for r in 0..<m {
                         let row = probabilities + r * ld
                         let valid = Swift.max(0, Swift.min(n, p.keyLimit(i0 + r) - j0))
