@@ -101,4 +101,19 @@ private func naiveAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Double
         }
         #expect(gradients.value.scalars.contains { $0 != 0 })
     }
+
+    @Test func emptyKeysAndEmptyHeadDimension() {
+        // No keys: every row sees nothing (zero output, log-sum-exp −∞, zero dQ).
+        let q = seededTensor([1, 2, 9, 4], seed: 450), none = Tensor.zeros([1, 2, 0, 4])
+        let (output, logSumExp) = AttentionKernel.forward(query: q, key: none, value: none)
+        #expect(output.scalars.allSatisfy { $0 == 0 } && logSumExp.scalars.allSatisfy { $0 == -.infinity })
+        let gradients = AttentionKernel.backward(query: q, key: none, value: none, output: output, logSumExp: logSumExp,
+                                                 outputGradient: seededTensor([1, 2, 9, 4], seed: 451))
+        #expect(gradients.query.scalars.allSatisfy { $0 == 0 } && gradients.key.shape == [1, 2, 0, 4])
+        // D = 0: nothing to compute, shapes still right.
+        let flat = Tensor.zeros([1, 1, 3, 0])
+        let empty = AttentionKernel.forward(query: flat, key: flat, value: flat, mask: .init(isCausal: true))
+        #expect(empty.output.shape == [1, 1, 3, 0] && empty.logSumExp.shape == [1, 1, 3])
+        #expect(abs(empty.logSumExp[0, 0, 2] - Foundation.log(3)) < 1e-6)
+    }
 }
