@@ -1,19 +1,21 @@
 // Fused scaled-dot-product attention, forward and backward, without the [TQ, TK] score matrix.
 //
-// Forward (FlashAttention, Dao et al. 2022): each (batch, head, query block) task walks the key
-// blocks it may see, computes the score tile S = scale · Q_blk K_blkᵀ with one GEMM, adds the
-// mask, and keeps a running row maximum m and row sum l of e^(S − m) (online softmax), rescaling
-// the output accumulator O when m grows, then O += P V_blk with a second GEMM. The per-row
-// log-sum-exp L = m + log l is all that backward needs besides q, k, v and O.
+// Forward (FlashAttention, Dao et al. 2022): one task per (batch, head) plane walks its query
+// blocks; for each it visits the key blocks the block may see, computes the score tile
+// S = scale · Q_blk K_blkᵀ with one GEMM, adds the mask, keeps a running row maximum m and row sum
+// l of e^(S − m) (online softmax), rescales the output accumulator O when m grows, then
+// O += P V_blk with a second GEMM. The per-row log-sum-exp L = m + log l is all that backward
+// needs besides q, k, v and O.
 // Backward (FlashAttention-2, Dao 2023): P = e^(S − L) is recomputed tile by tile; with
 // D_i = rowsum(dO ⊙ O): dV += Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − D), dQ += scale · dS K,
 // dK += scale · dSᵀ Q. One task per (batch, key/value head) owns its dK and dV and the dQ rows of
 // the G query heads that share that key/value head, so no two tasks write the same memory.
 //
-// GEMMs go to BLAS (row-major, sub-blocks addressed through leading dimensions); the mask,
-// exponentials and row reductions are SIMD16 loops (`VectorMath.exp`). Key blocks that lie
-// entirely above the causal diagonal are never computed. Scratch per worker: two
-// 32 × 128 tiles, per-row statistics, and Kᵀ, Vᵀ of one head.
+// GEMMs go to BLAS (row-major; sub-blocks addressed through leading dimensions; OpenBLAS is meant
+// to run single-threaded inside these tasks). The mask, exponentials and row reductions are SIMD16
+// loops over tile rows. Key blocks that lie entirely above the causal diagonal are never computed.
+// Tiles: 16 (forward) or 32 (backward) query rows × up to 128 keys. Scratch per worker: two
+// 32 × 128 tiles, per-row statistics, and Kᵀ, Vᵀ [D, TK] of one head.
 //
 // Shapes: B batch, H query heads, HKV key/value heads, G = H / HKV (grouped-query attention: query
 // head h reads key/value head h / G), TQ queries, TK keys, D head dimension.
@@ -80,7 +82,7 @@ public enum AttentionKernel {
                     let pointers = Pointers(q: q.storage.base + q.offset, k: k.storage.base + k.offset,
                                             v: v.storage.base + v.offset, out: out.baseAddress!, lse: lse.baseAddress!)
                     runDynamically(items: planes) { nextItem in
-                        let scratch = Scratch(problem)
+                        let scratch = Scratch(problem, withValues: false)
                         defer { scratch.deallocate() }
                         while let plane = nextItem() { forwardPlane(problem, pointers, plane: plane, scratch: scratch) }
                     }
@@ -117,7 +119,7 @@ public enum AttentionKernel {
                             dOut: dO.storage.base + dO.offset,
                             dq: dq.baseAddress!, dk: dk.baseAddress!, dv: dv.baseAddress!)
                         runDynamically(items: problem.batch * problem.keyHeads) { nextItem in
-                            let scratch = Scratch(problem)
+                            let scratch = Scratch(problem, withValues: true)
                             defer { scratch.deallocate() }
                             while let keyPlane = nextItem() {
                                 backwardKeyPlane(problem, pointers, keyPlane: keyPlane, scratch: scratch)
@@ -216,20 +218,20 @@ extension AttentionKernel {
     /// Row stride of the score tiles (a multiple of 16, so whole SIMD16 vectors fit in a row).
     static var tileStride: Int { keyBlockSize }
 
-    /// One worker's buffers: two score tiles, per-row statistics, and room for Kᵀ, Vᵀ [D, TK] of
-    /// the current key/value head (see `KeyOperand`).
+    /// One worker's buffers: two score tiles, per-row statistics, and room for Kᵀ and (backward
+    /// only) Vᵀ [D, TK] of the current key/value head (see `KeyOperand`).
     struct Scratch {
         let tile: UnsafeMutablePointer<Float>, secondTile: UnsafeMutablePointer<Float>
         let rowStatistic: UnsafeMutablePointer<Float>, secondRowStatistic: UnsafeMutablePointer<Float>
         let keysTransposed: UnsafeMutablePointer<Float>, valuesTransposed: UnsafeMutablePointer<Float>
 
-        init(_ p: Problem) {
+        init(_ p: Problem, withValues: Bool) {
             tile = allocateZeroed(queryBlockSize * tileStride)
             secondTile = allocateZeroed(queryBlockSize * tileStride)
             rowStatistic = allocateZeroed(queryBlockSize)
             secondRowStatistic = allocateZeroed(queryBlockSize)
             keysTransposed = allocateZeroed(p.depth * p.keys)
-            valuesTransposed = allocateZeroed(p.depth * p.keys)
+            valuesTransposed = allocateZeroed(withValues ? p.depth * p.keys : 0)
         }
 
         func deallocate() {
