@@ -2,7 +2,7 @@
 // FedVLM: federated fine-tuning of vision-language models, in Swift.
 //
 // One target per layer (see Docs/Architecture.md). Imports only go downward:
-//   CBLAS -> Tensors -> Autograd -> NN -> (LoRA, Models)
+//   CBLAS -> Tensors -> Autograd -> NN -> LoRAAdapters -> Models
 //   Tensors -> Aggregators, Datasets;  Partitioners and Metrics stand alone.
 // No target uses unsafeFlags, so the package can be a dependency of research code.
 import PackageDescription
@@ -19,7 +19,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "NN", targets: ["NN"]),
-        .library(name: "LoRA", targets: ["LoRA"]),
+        .library(name: "LoRAAdapters", targets: ["LoRAAdapters"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Datasets", targets: ["Datasets"]),
@@ -40,6 +40,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML experiment specs (Experiments only).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System BLAS/LAPACK (Debian: libblas-dev, liblapack-dev; libopenblas-dev makes them fast).
@@ -51,18 +53,18 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Autograd", dependencies: ["Tensors"]),
         .target(name: "NN", dependencies: ["Autograd", "Tensors"]),
-        .target(name: "LoRA", dependencies: ["NN", "Autograd", "Tensors"]),
-        .target(name: "Models", dependencies: ["LoRA", "NN", "Autograd", "Tensors", "Datasets"]),
+        .target(name: "LoRAAdapters", dependencies: ["NN", "Autograd", "Tensors"]),
+        .target(name: "Models", dependencies: ["LoRAAdapters", "NN", "Autograd", "Tensors", "Datasets"]),
         .target(name: "Metrics"),
         .target(name: "Datasets", dependencies: ["CImageCodecs"]),
         .target(name: "Partitioners"),
         .target(name: "Aggregators", dependencies: ["Tensors"]),
         .target(name: "Reports"),
         .target(name: "Experiments",
-                dependencies: ["Federation", "Models", "LoRA", "NN", "Tensors", "Datasets", "Aggregators", "Partitioners",
-                               "Metrics", "Reports"]),
+                dependencies: ["Federation", "Models", "LoRAAdapters", "NN", "Tensors", "Datasets", "Aggregators", "Partitioners",
+                               "Metrics", "Reports", .product(name: "Yams", package: "Yams")]),
         .target(name: "Federation",
-                dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors", "Datasets", "Aggregators", "Partitioners", "Metrics"]),
+                dependencies: ["Models", "LoRAAdapters", "NN", "Autograd", "Tensors", "Datasets", "Aggregators", "Partitioners", "Metrics"]),
 
         // Command-line plumbing shared by `fedvlm` and the examples (progress, options, table runs).
         .target(name: "FedVLMCommands",
@@ -79,22 +81,23 @@ let package = Package(
         .executableTarget(name: "dirichlet-sweep", dependencies: exampleDependencies, path: "Examples/dirichlet-sweep"),
         .executableTarget(
             name: "KernelBench",
-            dependencies: ["Tensors", "Autograd", "NN", "LoRA", "Models",
+            dependencies: ["Tensors", "Autograd", "NN", "LoRAAdapters", "Models",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/KernelBench"),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Tensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoRATests", dependencies: ["LoRA", "NN", "Autograd", "Tensors"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "LoRA", "NN", "Autograd", "Tensors", "Datasets"],
+        .testTarget(name: "LoRAAdaptersTests", dependencies: ["LoRAAdapters", "NN", "Autograd", "Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "LoRAAdapters", "NN", "Autograd", "Tensors", "Datasets"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "PartitionersTests", dependencies: ["Partitioners"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ExperimentsTests",
-                    dependencies: ["Experiments", "Federation", "Models", "Datasets", "Aggregators", "Partitioners", "Metrics", "Reports"],
+                    dependencies: ["Experiments", "Federation", "Models", "Datasets", "Aggregators", "Partitioners", "Metrics", "Reports",
+                                   .product(name: "Yams", package: "Yams")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "FederationTests",
                     dependencies: ["Federation", "Models", "NN", "Autograd", "Tensors", "Datasets", "Aggregators", "Partitioners", "Metrics"]),

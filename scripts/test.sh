@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs missing Debian packages, builds everything in release
 # mode (the numerical tests train small models; a debug build is 20-50x slower), runs every
-# test, then runs each example executable on the smoke preset.
+# test, runs each example executable on the smoke preset, and builds and runs the tutorial's
+# separate package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --fashion-mnist
@@ -9,4 +10,11 @@ source ./scripts/blas-env.sh
 # -enable-testing lets the tests that use @testable import run against the release build.
 swift build -c release --build-tests -Xswiftc -enable-testing
 ./scripts/smoke-examples.sh .build/release
+# The tutorial package (Docs/Tutorial-CustomAggregator.md) plugs in its own aggregator through
+# the public API alone; build it as a separate package and run its smoke experiment so that
+# promise stays checked.
+swift build -c release --package-path Examples/custom-aggregator
+tutorial_cache="$(mktemp -d)"
+FEDVLM_CACHE="$tutorial_cache" Examples/custom-aggregator/.build/release/CustomAggregatorDemo fed-slake
+rm -rf "$tutorial_cache"
 swift test -c release --skip-build -Xswiftc -enable-testing

@@ -6,7 +6,7 @@
 
 import ArgumentParser
 import Autograd
-import LoRA
+import LoRAAdapters
 import Models
 import NN
 import Tensors

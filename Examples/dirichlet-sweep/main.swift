@@ -20,7 +20,8 @@ struct DirichletSweepCommand: ParsableCommand {
         let display = ProgressDisplay(quiet: options.quiet)
         let runner = ExperimentRunner(models: options.modelProvider(preset: preset, display: display))
         runner.log = { display.line($0) }
-        let outcome = try DirichletSweep.run(runner: runner, preset: preset, seed: options.seed, alphas: alphas) { index, count, spec in
+        let outcome = try DirichletSweep.run(runner: runner, preset: preset, seed: options.seed, alphas: alphas,
+                                             jobs: options.jobs) { index, count, spec in
             display.line("[\(index)/\(count)] \(spec.label)")
         }
         let directory = options.outputDirectory(name: "dirichlet-sweep", preset: preset)

@@ -55,31 +55,10 @@ extension Variable {
     /// position · base^(−2i/D) for i < D/2. x is [B, H, T, D]; positions start at `offset`.
     public func rotaryEmbedding(offset: Int = 0, base: Float = 10_000) -> Variable {
         precondition(shape.count == 4 && shape[3] % 2 == 0, "rotaryEmbedding: x \(shape) must be [B, H, T, D] with even D")
-        let (length, depth) = (shape[2], shape[3])
-        let half = depth / 2
-        var cosTable = Tensor(uninitializedShape: [length, depth]), sinTable = Tensor(uninitializedShape: [length, depth])
-        cosTable.withUnsafeMutableBufferPointer { c in
-            sinTable.withUnsafeMutableBufferPointer { s in
-                for t in 0..<length {
-                    for i in 0..<half {
-                        let angle = Double(offset + t) * Foundation.pow(Double(base), -2 * Double(i) / Double(depth))
-                        let (cv, sv) = (Float(Foundation.cos(angle)), Float(Foundation.sin(angle)))
-                        c[t * depth + i] = cv; c[t * depth + i + half] = cv
-                        s[t * depth + i] = sv; s[t * depth + i + half] = sv
-                    }
-                }
-            }
-        }
-        // rotateHalf and its adjoint (rotateHalfᵀ([u1, u2]) = [u2, −u1]).
-        func rotateHalf(_ x: Tensor, adjoint: Bool) -> Tensor {
-            let parts = x.split(sizes: [half, half], axis: -1)
-            return adjoint ? Tensor.concatenate([parts[1], -parts[0]], axis: -1)
-                           : Tensor.concatenate([-parts[1], parts[0]], axis: -1)
-        }
-        let x = value.contiguous()
-        let y = x * cosTable + rotateHalf(x, adjoint: false) * sinTable
+        let tables = RotaryTables(length: shape[2], depth: shape[3], offset: offset, base: base)
+        let y = value.rotated(by: tables)
         return Variable.record(y, parents: [self], operation: "rotary embedding") { g in
-            [g * cosTable + rotateHalf(g * sinTable, adjoint: true)]
+            [g.rotated(by: tables, inverse: true)]
         }
     }
 }

@@ -63,7 +63,7 @@ extension Variable {
     /// Exact (erf) GELU, as `torch.nn.GELU()`.
     public func gelu() -> Variable { pointwise("gelu", { $0.gelu() }) { x, _ in x.map(Activation.geluDerivative) } }
     /// SiLU (swish), used by SwiGLU.
-    public func silu() -> Variable { pointwise("silu", { $0.silu() }) { x, _ in x.map(Activation.siluDerivative) } }
+    public func silu() -> Variable { pointwise("silu", { $0.silu() }) { x, _ in x.siluDerivative() } }
 }
 
 // MARK: - Products
@@ -296,10 +296,9 @@ extension Variable {
     public func dropout(rate: Float, generator: inout RandomGenerator) -> Variable {
         precondition(rate >= 0 && rate < 1, "dropout: rate \(rate) must be in [0, 1)")
         if rate == 0 { return self }
-        let keep = 1 / (1 - rate)
         var mask = Tensor(uninitializedShape: shape)
         mask.withUnsafeMutableBufferPointer { m in
-            for i in m.indices { m[i] = generator.nextUniform() < rate ? 0 : keep }
+            if let base = m.baseAddress { generator.fillDropoutMask(base, count: m.count, rate: rate) }
         }
         return Variable.record(value * mask, parents: [self], operation: "dropout") { g in [g * mask] }
     }

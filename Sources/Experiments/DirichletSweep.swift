@@ -3,6 +3,7 @@
 // Smaller alpha means each client sees fewer classes; the paper finds accuracy falls with it.
 
 import Foundation
+import Tensors
 import Reports
 
 /// The outcome of a Dirichlet sweep.
@@ -53,7 +54,10 @@ public enum DirichletSweep {
     /// The alphas swept by default (our choice; the supplement with the paper's values is not available).
     public static let defaultAlphas: [Double] = [0.1, 0.5, 1, 5]
 
+    /// Runs one Fed-FGVC experiment per alpha plus the IID reference, `jobs` at a time
+    /// (see `TableReproduction.runAll`).
     public static func run(runner: ExperimentRunner, preset: Preset, seed: UInt64, alphas: [Double] = defaultAlphas,
+                           jobs: Int = ParallelConfiguration.workerCount,
                            progress: ((Int, Int, ExperimentSpec) -> Void)? = nil) throws -> DirichletSweepOutcome {
         let started = Date()
         var base = ExperimentSpec()
@@ -66,11 +70,7 @@ public enum DirichletSweep {
             spec.dirichletAlpha = alpha
             return spec
         } + [base]
-        var results: [ExperimentResult] = []
-        for (index, spec) in specs.enumerated() {
-            progress?(index + 1, specs.count, spec)
-            results.append(try runner.run(spec))
-        }
+        let results = try TableReproduction.runAll(specs, with: runner, jobs: jobs, progress: progress)
         let accuracies = results.map { TableReproduction.measuredValue(metric: "accuracy", dataset: "Fed-FGVC", in: $0.final) ?? .nan }
         return DirichletSweepOutcome(alphas: alphas, accuracies: Array(accuracies.dropLast()), iidAccuracy: accuracies.last!,
                                      results: results, preset: preset, seed: seed, wallSeconds: Date().timeIntervalSince(started))

@@ -25,6 +25,8 @@ public struct ExperimentResult: Codable, Sendable {
     public var bytesDown: Int
     /// Wall time of the federated (or central) training and evaluation, excluding data and model setup.
     public var wallSeconds: Double
+    /// Peak resident memory of the process when the run ended (see `ProcessResources`).
+    public var peakResidentBytes: Int?
 }
 
 /// The library version recorded in results.
@@ -35,8 +37,10 @@ public protocol ModelProvider: AnyObject {
     func makeModel(for spec: ExperimentSpec) throws -> any VisionLanguageModel
 }
 
-/// Runs experiment specs, reusing generated datasets across runs.
-public final class ExperimentRunner {
+/// Runs experiment specs, reusing generated datasets across runs. `run` may be called from
+/// several threads at once (tables run independent experiments side by side); the callbacks
+/// are then called from those threads too.
+public final class ExperimentRunner: @unchecked Sendable {
     public let models: any ModelProvider
     /// Where spec algorithms are looked up; register your own aggregators in a copy of `.standard`.
     public var aggregators: AggregatorRegistry = .standard
@@ -45,6 +49,8 @@ public final class ExperimentRunner {
     /// Called after each client: (run label, round, client position, clients in round).
     public var onClient: ((String, Int, Int, Int) -> Void)?
     private var datasets: [String: MultimodalDataset] = [:]
+    /// Guards `datasets`, so each dataset is generated once even when runs go side by side.
+    private let datasetLock = NSLock()
 
     public init(models: any ModelProvider) {
         self.models = models
@@ -53,6 +59,8 @@ public final class ExperimentRunner {
     /// The synthetic dataset of `spec` (cached by name, preset and seed).
     public func dataset(for spec: ExperimentSpec) throws -> MultimodalDataset {
         let key = "\(spec.dataset.lowercased())|\(spec.preset.rawValue)|\(spec.seed)"
+        datasetLock.lock()
+        defer { datasetLock.unlock() }
         if let cached = datasets[key] { return cached }
         let counts = spec.preset.sampleCounts
         let dataset: MultimodalDataset
@@ -137,7 +145,7 @@ public final class ExperimentRunner {
                                 testSampleCount: dataset.test.count, rounds: records, final: final,
                                 communicatedParameters: simulation.global.scalarCount,
                                 bytesUp: records.reduce(0) { $0 + $1.bytesUp }, bytesDown: records.reduce(0) { $0 + $1.bytesDown },
-                                wallSeconds: wall)
+                                wallSeconds: wall, peakResidentBytes: ProcessResources.peakResidentBytes())
     }
 
     /// "vqa accuracy 0.812, ..." for logs.

@@ -1,7 +1,8 @@
-// One experiment as a value and as a JSON file: architecture, sizes, connector, strategy,
-// algorithm and its options, dataset, partition, clients, rounds, local work, optimisation
-// and evaluation settings, seed and preset. Every field has a default; a file names only
-// what it changes. Unknown keys and impossible combinations are errors naming the key.
+// One experiment as a value and as a JSON or YAML file (see ExperimentSpecFiles.swift):
+// architecture, sizes, connector, strategy, algorithm and its options, dataset, partition,
+// clients, rounds, local work, optimisation and evaluation settings, seed and preset. Every
+// field has a default; a file names only what it changes. Unknown keys and impossible
+// combinations are errors naming the key.
 
 import Aggregators
 import Datasets
@@ -122,10 +123,16 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         case learningRate, minimumLearningRate, cosineSchedule, evaluation, seed, preset
     }
 
-    /// Decodes a spec, rejecting unknown keys (a typo must not silently fall back to a default).
+    /// Decodes a spec (from JSON or YAML), rejecting unknown and repeated keys (a typo must not
+    /// silently fall back to a default) and naming the key whose value has the wrong type.
     public init(from decoder: Decoder) throws {
         let known = Set(CodingKeys.allCases.map(\.stringValue))
         let any = try decoder.container(keyedBy: AnyKey.self)
+        var seen = Set<String>()
+        for key in any.allKeys where !seen.insert(key.stringValue).inserted {
+            // YAML mappings can repeat a key; which value would win is not obvious.
+            throw ExperimentError("key '\(key.stringValue)' appears more than once in experiment spec")
+        }
         for key in any.allKeys where !known.contains(key.stringValue) {
             let close = known.filter { $0.lowercased() == key.stringValue.lowercased() }
             throw ExperimentError("unknown key '\(key.stringValue)' in experiment spec\(close.isEmpty ? "" : " (did you mean '\(close.first!)'?)"); valid keys: \(known.sorted().joined(separator: ", "))")
@@ -163,20 +170,11 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
 
     private static func describe(_ error: Error) -> String {
         switch error {
-        case DecodingError.typeMismatch(let type, _): return "expected a value of type \(type)"
+        // Yams reports a scalar it cannot read as the type (`batchSize: eight`) as valueNotFound.
+        case DecodingError.typeMismatch(let type, _), DecodingError.valueNotFound(let type, _):
+            return "expected a value of type \(type)"
         case DecodingError.dataCorrupted(let context): return context.debugDescription
         default: return "\(error)"
-        }
-    }
-
-    /// Reads a spec from a JSON file.
-    public static func load(from url: URL) throws -> ExperimentSpec {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw ExperimentError("cannot read spec \(url.path): \(error.localizedDescription)") }
-        do { return try JSONDecoder().decode(ExperimentSpec.self, from: data) } catch let error as ExperimentError {
-            throw ExperimentError("\(url.path): \(error.description)")
-        } catch {
-            throw ExperimentError("\(url.path): not a valid JSON experiment spec (\(error))")
         }
     }
 

@@ -12,6 +12,8 @@ public final class PretrainedModelProvider: ModelProvider {
     public let cacheRoot: URL?
     public let progress: PretrainingProgress?
     private var loadedParts: [String: PretrainedParts] = [:]
+    /// Guards `loadedParts` and serialises pretraining when runs go side by side.
+    private let lock = NSRecursiveLock()
 
     public init(budget: PretrainingBudget, cacheRoot: URL? = nil, progress: PretrainingProgress? = nil) {
         self.budget = budget
@@ -28,6 +30,8 @@ public final class PretrainedModelProvider: ModelProvider {
 
     private func parts(size: ModelSize, seed: UInt64, components: [PretrainedComponent]) throws -> PretrainedParts {
         let key = "\(size)|\(seed)|\(components.map(\.description).sorted().joined(separator: ","))"
+        lock.lock()
+        defer { lock.unlock() }
         if let parts = loadedParts[key] { return parts }
         let parts = try cache(size: size, seed: seed).ensure(components, progress: progress)
         loadedParts[key] = parts

@@ -32,9 +32,14 @@ extension TableOutcome {
                                groups: groups, markingScope: .wholeColumn)
     }
 
+    /// ", 2 jobs, peak memory 412 MB" when recorded.
+    var resourcesText: String {
+        (jobs.map { ", \($0) jobs" } ?? "") + (peakResidentBytes.map { ", peak memory \(ProcessResources.megabytes($0))" } ?? "")
+    }
+
     /// "preset quick, seed 0, teacher-forced, 812 s".
     public var captionLine: String {
-        "FedVLM \(version), preset \(preset.rawValue), seed \(seed), \(evaluation.rawValue) evaluation, \(results.count) runs, \(String(format: "%.0f", wallSeconds)) s"
+        "FedVLM \(version), preset \(preset.rawValue), seed \(seed), \(evaluation.rawValue) evaluation, \(results.count) runs, \(String(format: "%.0f", wallSeconds)) s" + resourcesText
     }
 
     /// Our table in the paper's layout.
@@ -107,6 +112,8 @@ extension TableOutcome {
             title: "FedVLM \(table) reproduction",
             metadata: [.init("preset", preset.rawValue), .init("seed", "\(seed)"), .init("evaluation", evaluation.rawValue),
                        .init("runs", "\(results.count)"), .init("wall time", String(format: "%.0f s", wallSeconds)),
+                       .init("jobs", jobs.map(String.init) ?? "1"),
+                       .init("peak memory", peakResidentBytes.map(ProcessResources.megabytes) ?? "not recorded"),
                        .init("version", version)],
             sections: [.init("Our numbers", blocks: [.table(ours)]),
                        .init("The paper's numbers", blocks: [.table(paper)]),

@@ -8,6 +8,7 @@ import Foundation
 import Metrics
 import Models
 import Reports
+import Tensors
 
 /// The output of a table reproduction.
 public struct TableOutcome: Codable, Sendable {
@@ -21,6 +22,10 @@ public struct TableOutcome: Codable, Sendable {
     public var results: [ExperimentResult]
     public var verdicts: [TakeawayVerdict]
     public var wallSeconds: Double
+    /// Experiments that ran side by side.
+    public var jobs: Int?
+    /// Peak resident memory of the process at the end of the table.
+    public var peakResidentBytes: Int?
 
     /// One measured cell and the paper's value for it.
     public struct MeasuredCell: Codable, Sendable {
@@ -120,16 +125,21 @@ public struct TableReproduction {
     }
 
     /// Runs every planned spec and collects the table's cells and verdicts.
-    public func run(with runner: ExperimentRunner, progress: ((Int, Int, ExperimentSpec) -> Void)? = nil) throws -> TableOutcome {
+    ///
+    /// - Parameters:
+    ///   - jobs: experiments run side by side (default: one per core). Each experiment then keeps
+    ///     its kernels on its own thread (`ParallelConfiguration.runSerially`); at the tiny model
+    ///     sizes of the tables that uses two cores far better than splitting every GEMM. Every
+    ///     run draws only from its own seeds, so the table is the same for any `jobs`.
+    ///   - progress: called as each run starts, with (position in the plan, plan size, spec).
+    public func run(with runner: ExperimentRunner, jobs: Int = ParallelConfiguration.workerCount,
+                    progress: ((Int, Int, ExperimentSpec) -> Void)? = nil) throws -> TableOutcome {
         let started = Date()
         let runs = plannedRuns()
         guard !runs.isEmpty else { throw ExperimentError("\(table): --only \(only) matches no cell; labels look like '\(spec(for: layout.cellKeys[0]).label)'") }
-        var results: [ExperimentResult] = []
+        let results = try Self.runAll(runs.map(\.spec), with: runner, jobs: jobs, progress: progress)
         var cells: [TableOutcome.MeasuredCell] = []
-        for (index, run) in runs.enumerated() {
-            progress?(index + 1, runs.count, run.spec)
-            let result = try runner.run(run.spec)
-            results.append(result)
+        for (run, result) in zip(runs, results) {
             for key in run.keys {
                 if let value = Self.measuredValue(metric: key.metric, dataset: key.dataset, in: result.final) {
                     cells.append(.init(key: key, ours: value, paper: PaperReference.value(key)))
@@ -139,6 +149,71 @@ public struct TableReproduction {
         let lookup = Dictionary(cells.map { ($0.key, $0.ours) }, uniquingKeysWith: { first, _ in first })
         let verdicts = Takeaway.allCases.filter { $0.table == table }.map { $0.judge(lookup: { lookup[$0] }) }
         return TableOutcome(table: table, preset: preset, seed: seed, evaluation: evaluation, version: fedVLMVersion,
-                            cells: cells, results: results, verdicts: verdicts, wallSeconds: Date().timeIntervalSince(started))
+                            cells: cells, results: results, verdicts: verdicts, wallSeconds: Date().timeIntervalSince(started),
+                            jobs: jobs, peakResidentBytes: ProcessResources.peakResidentBytes())
+    }
+
+    /// Runs `specs` on up to `jobs` threads and returns their results in the order of `specs`.
+    /// The first failure (in plan order) is rethrown once the running experiments finish; no new
+    /// run starts after a failure.
+    public static func runAll(_ specs: [ExperimentSpec], with runner: ExperimentRunner, jobs: Int,
+                              progress: ((Int, Int, ExperimentSpec) -> Void)? = nil) throws -> [ExperimentResult] {
+        let workers = Swift.max(1, Swift.min(jobs, specs.count))
+        if workers == 1 {
+            return try specs.enumerated().map { index, spec in
+                progress?(index + 1, specs.count, spec)
+                return try runner.run(spec)
+            }
+        }
+        // Build what runs share (datasets, pretrained parts) before going parallel, so pretraining
+        // happens once and its progress is not interleaved with runs.
+        for spec in specs {
+            _ = try runner.dataset(for: spec)
+            _ = try runner.models.makeModel(for: spec)
+        }
+        let queue = RunQueue(count: specs.count)
+        // The callbacks run on the worker threads; callers were told so (ExperimentRunner's docs).
+        let report = UncheckedSendable(progress)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = queue.next() {
+                report.value?(index + 1, specs.count, specs[index])
+                let outcome = Result { try ParallelConfiguration.runSerially { try runner.run(specs[index]) } }
+                queue.finish(index, with: outcome)
+            }
+        }
+        return try queue.results()
+    }
+}
+
+/// A value the caller has made safe to share across threads.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Hands out plan positions to worker threads and collects their outcomes.
+private final class RunQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private var failed = false
+    private var outcomes: [Result<ExperimentResult, Error>?]
+
+    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
+
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard !failed, nextIndex < outcomes.count else { return nil }
+        defer { nextIndex += 1 }
+        return nextIndex
+    }
+
+    func finish(_ index: Int, with outcome: Result<ExperimentResult, Error>) {
+        lock.lock(); defer { lock.unlock() }
+        outcomes[index] = outcome
+        if case .failure = outcome { failed = true }
+    }
+
+    func results() throws -> [ExperimentResult] {
+        try outcomes.compactMap { try $0?.get() }
     }
 }

@@ -2,12 +2,13 @@
 
 import Foundation
 
-/// Prints progress to standard error.
+/// Prints progress to standard error. Safe to call from several threads (runs side by side).
 public final class ProgressDisplay: @unchecked Sendable {
     public let quiet: Bool
     private let isTerminal: Bool
     private let started = Date()
     private var lastStatusLength = 0
+    private let lock = NSLock()
 
     public init(quiet: Bool) {
         self.quiet = quiet
@@ -17,6 +18,7 @@ public final class ProgressDisplay: @unchecked Sendable {
     /// A line that stays in the log.
     public func line(_ text: String) {
         guard !quiet else { return }
+        lock.lock(); defer { lock.unlock() }
         clearStatus()
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
@@ -24,6 +26,7 @@ public final class ProgressDisplay: @unchecked Sendable {
     /// A transient status (round, client, ETA): rewritten in place on a terminal, dropped otherwise.
     public func status(_ text: String) {
         guard !quiet, isTerminal else { return }
+        lock.lock(); defer { lock.unlock() }
         let shown = "\r" + text.padding(toLength: max(text.count, lastStatusLength), withPad: " ", startingAt: 0)
         lastStatusLength = text.count
         FileHandle.standardError.write(Data(shown.utf8))

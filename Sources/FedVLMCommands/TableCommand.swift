@@ -21,6 +21,8 @@ public struct TableOptions: ParsableArguments {
     public var output: String?
     @Option(help: "Directory of the pretrained-model cache (default: $FEDVLM_CACHE or ./fedvlm-cache).")
     public var cache: String?
+    @Option(help: "Experiments run side by side (default: one per core). The table is the same for any value.")
+    public var jobs: Int = ParallelConfiguration.workerCount
     @Flag(help: "Print only the final table.")
     public var quiet = false
 
@@ -28,6 +30,10 @@ public struct TableOptions: ParsableArguments {
 
     public func parsedPreset() throws -> Preset {
         do { return try Preset(parsing: preset) } catch { throw ValidationError("\(error)") }
+    }
+
+    public func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     }
 
     public func parsedEvaluation() throws -> EvaluationProtocol {
@@ -51,6 +57,14 @@ public struct TableOptions: ParsableArguments {
     }
 }
 
+/// Counts runs started, for the ETA, across the threads that run experiments.
+final class RunTracker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var startedRuns = 0, totalRuns = 1
+    func started(total: Int) { lock.lock(); startedRuns += 1; totalRuns = total; lock.unlock() }
+    var counts: (started: Int, total: Int) { lock.lock(); defer { lock.unlock() }; return (startedRuns, totalRuns) }
+}
+
 /// Runs a paper table end to end and prints ours beside the paper's numbers.
 public enum TableExample {
     public static func run(table: String, options: TableOptions) throws {
@@ -63,21 +77,20 @@ public enum TableExample {
         reproduction.only = options.only
         let runner = ExperimentRunner(models: options.modelProvider(preset: preset, display: display))
         runner.log = { display.line($0) }
-        var runIndex = 0, runCount = 1
+        let tracker = RunTracker()
         runner.onClient = { label, round, position, count in
-            let runsDone = Double(runIndex - 1)
-            let done: Double = runsDone / Double(runCount)
-            let prefix = "[\(runIndex)/\(runCount)] \(label)"
-            display.status("\(prefix) round \(round) client \(position)/\(count) \(display.eta(done: done))")
+            let (started, total) = tracker.counts
+            // Runs started minus those still going (at most `jobs`) approximates the runs done.
+            let done = Double(Swift.max(0, started - options.jobs)) / Double(Swift.max(total, 1))
+            display.status("[\(started)/\(total)] \(label) round \(round) client \(position)/\(count) \(display.eta(done: done))")
         }
-        let outcome = try reproduction.run(with: runner) { index, count, spec in
-            runIndex = index
-            runCount = count
+        let outcome = try reproduction.run(with: runner, jobs: options.jobs) { index, count, spec in
+            tracker.started(total: count)
             display.line("[\(index)/\(count)] \(spec.label)")
         }
         let directory = options.outputDirectory(name: table, preset: preset)
         let markdown = try outcome.write(to: directory)
         print(markdown)
-        print("Wrote \(directory.path)/{table.md, table.csv, paper.csv, results.json, report.html, plot-*.svg} in \(String(format: "%.0f", outcome.wallSeconds)) s")
+        print("Wrote \(directory.path)/{table.md, table.csv, paper.csv, results.json, report.html, plot-*.svg} in \(String(format: "%.0f", outcome.wallSeconds)) s (\(options.jobs) jobs, peak memory \(ProcessResources.megabytes(outcome.peakResidentBytes ?? 0)))")
     }
 }

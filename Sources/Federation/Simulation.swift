@@ -60,6 +60,8 @@ public final class FederatedSimulation {
     public var onRoundFinished: ((RoundRecord) -> Void)?
     /// Called after each client of a round (progress display): (round, client position, clients this round).
     public var onClientFinished: ((Int, Int, Int) -> Void)?
+    /// The aggregator's state before the first round, restored when the trained groups change.
+    private let freshAggregatorState: AggregatorState
 
     /// - Throws: on an invalid config, no clients, an empty client, or a strategy the architecture cannot run.
     public init(model: any VisionLanguageModel, strategy: FineTuningStrategy, aggregator: any Aggregator,
@@ -76,6 +78,7 @@ public final class FederatedSimulation {
         self.model = model
         self.strategy = strategy
         self.aggregator = aggregator
+        self.freshAggregatorState = aggregator.stateSnapshot()
         self.clients = clients
         self.testSamples = testSamples
         self.config = config
@@ -112,6 +115,12 @@ public final class FederatedSimulation {
         let round = completedRounds + 1
         let started = Date()
         let groups = strategy.trainableGroups(round: round, totalRounds: config.rounds)
+        if round > 1 && groups != strategy.trainableGroups(round: round - 1, totalRounds: config.rounds) {
+            // F-2stage's switch from the connector to the LoRA adapters starts a new federated
+            // training of other parameters: moments and control variates kept for the first
+            // stage's parameters do not apply, so the aggregator starts from its initial state.
+            try aggregator.restore(freshAggregatorState)
+        }
         let trainable = model.names(in: groups)
         let learningRate = config.learningRate(round: round)
         let context = RoundContext(round: round, totalRounds: config.rounds, totalClients: clients.count)

@@ -42,9 +42,9 @@ public final class EncoderBasedVLM: Module, VisionLanguageModel {
     public let template: ConversationTemplate
     public var architecture: Architecture { .encoderBased }
 
-    /// Per-sample patch features of the frozen encoder, reused across rounds and clients.
-    private var _featureCache: [String: Tensor] = [:]
-    private var _featureCacheKey: [ObjectIdentifier] = []
+    /// Per-sample patch features [1, N, C] of the frozen encoder, reused across rounds and
+    /// clients, and across models that share it (models built from one `PretrainedParts` do).
+    public var featureCache = FrozenOutputCache<Tensor>()
     /// Whether frozen-encoder features are cached by sample id (on by default).
     public var cachesFrozenFeatures = true
 
@@ -106,16 +106,14 @@ public final class EncoderBasedVLM: Module, VisionLanguageModel {
         let encoderFrozen = !encoderParameters.contains { $0.1.requiresGrad }
         let features: Variable
         if encoderFrozen && cachesFrozenFeatures {
-            let key = encoderParameters.map { ObjectIdentifier($0.1.value.storage) }
-            if key != _featureCacheKey { _featureCache = [:]; _featureCacheKey = key }
-            let missing = samples.filter { _featureCache[$0.id] == nil }
-            if !missing.isEmpty {
-                let computed = try withoutGradients { visionTower.patchFeatures(Variable(try imageTensor(missing))).value }
-                for (index, sample) in missing.enumerated() {
-                    _featureCache[sample.id] = computed.sliced(axis: 0, index..<(index + 1)).contiguous()
+            let byID = Dictionary(samples.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let perSample = try featureCache.outputs(for: samples.map(\.id), weights: encoderParameters.map(\.1.value)) { ids in
+                let computed = try withoutGradients {
+                    visionTower.patchFeatures(Variable(try imageTensor(ids.map { byID[$0]! }))).value
                 }
+                return (0..<ids.count).map { computed.sliced(axis: 0, $0..<($0 + 1)).contiguous() }
             }
-            features = Variable(Tensor.concatenate(samples.map { _featureCache[$0.id]! }, axis: 0))
+            features = Variable(Tensor.concatenate(perSample, axis: 0))
         } else if encoderFrozen {
             features = try withoutGradients { Variable(visionTower.patchFeatures(Variable(try imageTensor(samples))).value) }
         } else {
@@ -125,7 +123,7 @@ public final class EncoderBasedVLM: Module, VisionLanguageModel {
     }
 
     /// Drops cached encoder features (they are also dropped automatically when encoder weights are replaced).
-    public func clearFeatureCache() { _featureCache = [:] }
+    public func clearFeatureCache() { featureCache.removeAll() }
 
     /// Builds right-padded embeddings with image features spliced in, and the answer targets.
     func sequenceBatch(_ samples: [Sample], includeAnswer: Bool) throws -> (SequenceBatch, [TokenizedSample]) {

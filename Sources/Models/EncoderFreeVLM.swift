@@ -84,9 +84,9 @@ public final class EncoderFreeVLM: Module, VisionLanguageModel {
     public var architecture: Architecture { .encoderFree }
 
     /// Per-sample image codes, reused across rounds and clients (the tokenizer is frozen).
-    private var _imageCodeCache: [String: [Int]] = [:]
-    private var _imageCodeCacheKey: [ObjectIdentifier] = []
-    private var _imageCodeCacheRevision = -1
+    /// Codebook indices per sample, reused across rounds and clients, and across models that
+    /// share it (models built from one `PretrainedParts` do).
+    public var imageCodeCache = FrozenOutputCache<[Int]>()
     /// Whether image codes are cached by sample id (on by default). The cache is dropped
     /// automatically when the tokenizer's weights are replaced or trained.
     public var cachesImageTokens = true
@@ -140,27 +140,15 @@ public final class EncoderFreeVLM: Module, VisionLanguageModel {
             }
         }
         guard cachesImageTokens else { return try imageTokenizer.encode(samples.map(\.image)) }
-        let key = imageTokenizer.namedParameters().map { ObjectIdentifier($0.1.value.storage) }
-        if key != _imageCodeCacheKey || imageTokenizer.revision != _imageCodeCacheRevision {
-            _imageCodeCache = [:]
-            _imageCodeCacheKey = key
-            _imageCodeCacheRevision = imageTokenizer.revision
+        let byID = Dictionary(samples.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return try imageCodeCache.outputs(for: samples.map(\.id), weights: imageTokenizer.namedParameters().map(\.1.value),
+                                          revision: imageTokenizer.revision) { ids in
+            try imageTokenizer.encode(ids.map { byID[$0]!.image })
         }
-        var missing: [Sample] = []
-        var pending = Set<String>()
-        for sample in samples where _imageCodeCache[sample.id] == nil && pending.insert(sample.id).inserted {
-            missing.append(sample)
-        }
-        if !missing.isEmpty {
-            for (sample, codes) in zip(missing, try imageTokenizer.encode(missing.map(\.image))) {
-                _imageCodeCache[sample.id] = codes
-            }
-        }
-        return samples.map { _imageCodeCache[$0.id]! }
     }
 
     /// Drops cached image codes (also dropped automatically when the tokenizer changes).
-    public func clearImageTokenCache() { _imageCodeCache = [:] }
+    public func clearImageTokenCache() { imageCodeCache.removeAll() }
 
     /// The samples as unified-vocabulary sequences (see the file header).
     /// - Parameter includeAnswer: false for generation prompts (ids end after "ASSISTANT:").

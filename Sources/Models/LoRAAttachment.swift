@@ -1,6 +1,6 @@
 // Attaching LoRA to a model's language part, shared by both architectures.
 
-import LoRA
+import LoRAAdapters
 import NN
 
 /// `LoRAConfiguration` as a Codable member of model configs.

@@ -10,7 +10,7 @@
 // Parameter counts are computed from the modules (`ModelSize.parameterCounts`), and listed in
 // Docs/Models.md ("Model sizes").
 
-import LoRA
+import LoRAAdapters
 import NN
 
 /// The sizes of pretrained model pairs the library builds.

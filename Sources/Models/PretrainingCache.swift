@@ -19,7 +19,7 @@
 
 import Datasets
 import Foundation
-import LoRA
+import LoRAAdapters
 import NN
 import Tensors
 
@@ -142,12 +142,23 @@ public struct PretrainingManifest: Codable, Sendable, Equatable {
 }
 
 /// Pretrained weights and the tokenizer, loaded from (or just written to) a cache.
+/// The frozen-module caches that models built from one `PretrainedParts` share.
+public final class SharedFrozenOutputs: Sendable {
+    /// Vision-tower patch features by sample id (encoder-based models).
+    public let encoderFeatures = FrozenOutputCache<Tensor>()
+    /// Image-tokenizer codes by sample id (encoder-free models).
+    public let imageCodes = FrozenOutputCache<[Int]>()
+    public init() {}
+}
+
 public struct PretrainedParts: Sendable {
     public let size: ModelSize
     public let tokenizer: WordTokenizer
     public let manifest: PretrainingManifest
     /// Parameter sets by component name (`PretrainedComponent.description`), without prefixes.
     public let parameters: [String: ParameterSet]
+    /// Frozen-module outputs shared by every model built from these parts (see `FrozenOutputCache`).
+    public let frozenOutputs = SharedFrozenOutputs()
 
     /// The parameters of `component`.
     /// - Throws: `PretrainingError` when the component was not requested from the cache.

@@ -4,7 +4,7 @@
 
 import Datasets
 import Foundation
-import LoRA
+import LoRAAdapters
 import NN
 
 extension PretrainedParts {
@@ -20,6 +20,7 @@ extension PretrainedParts {
         try Pretraining.loadPretrained(try parameters(of: .visionEncoder), into: model.visionTower, name: "vision encoder")
         try Pretraining.loadPretrained(try parameters(of: .languageModel), into: model.languageModel, name: "language model")
         try Pretraining.loadPretrained(try parameters(of: .connector(connector)), into: model.connector, name: "connector \(connector)")
+        model.featureCache = frozenOutputs.encoderFeatures
         return model
     }
 
@@ -29,6 +30,7 @@ extension PretrainedParts {
         let model = try EncoderFreeVLM(config: config, tokenizer: tokenizer, seed: seed)
         try Pretraining.loadPretrained(try parameters(of: .imageTokenizer), into: model.imageTokenizer, name: "image tokenizer")
         try Pretraining.loadPretrained(try parameters(of: .unifiedDecoder), into: model.languageModel, name: "unified decoder")
+        model.imageCodeCache = frozenOutputs.imageCodes
         return model
     }
 }

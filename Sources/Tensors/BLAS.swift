@@ -6,15 +6,66 @@ import Foundation
 
 /// Thin Swift wrappers over CBLAS.
 public enum BLAS {
-    /// C = alpha op(A) op(B) + beta C, row-major. `lda`, `ldb`, `ldc` are row strides.
+    /// C = alpha op(A) op(B) + beta C, row-major, on the calling thread. `lda`, `ldb`, `ldc`
+    /// are row strides. Kernels that already run in parallel chunks call this one.
     @inlinable
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                             b: UnsafePointer<Float>, ldb: Int,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        ensureConfigured()
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+
+    /// Multiply-adds below which a GEMM stays on one thread (about 10 µs of work).
+    public static let parallelThreshold = 1 << 21
+
+    /// Like `gemm`, but splits C into row blocks (or column blocks when C has few rows) and
+    /// computes them on the library's workers. Each element of C is computed by the same
+    /// single-threaded kernel with the same K order whatever the split, so results do not
+    /// depend on the number of cores.
+    @inlinable
+    public static func parallelGemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                                    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                    b: UnsafePointer<Float>, ldb: Int,
+                                    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let workers = ParallelConfiguration.currentWorkerCount
+        guard workers > 1, m * n * k >= parallelThreshold else {
+            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        // Blocks of at least 32 rows (or columns) keep the micro-kernel's panels full.
+        if m >= 32 * workers || m >= n {
+            parallelChunks(m, grain: Swift.max(32, m / workers)) { rows in
+                let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                     a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+            }
+        } else {
+            parallelChunks(n, grain: Swift.max(32, n / workers)) { columns in
+                let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+                gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+                     a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
+            }
+        }
+    }
+
+    /// Puts OpenBLAS in single-threaded mode once per process: the library owns the threads
+    /// (see `parallelChunks`). A no-op for other BLAS implementations.
+    @inlinable
+    public static func ensureConfigured() { _ = configuration }
+
+    @usableFromInline
+    static let configuration: Void = {
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        let handle = dlopen(nil, RTLD_NOW)
+        defer { if let handle { dlclose(handle) } }
+        if let symbol = dlsym(handle, "openblas_set_num_threads") {
+            unsafeBitCast(symbol, to: SetThreads.self)(1)
+        }
+    }()
 
     /// y += alpha x.
     @inlinable

@@ -82,7 +82,7 @@ extension Tensor {
                         for b in 0..<batch {
                             im2col(px.baseAddress! + b * g.channels * g.height * g.width, g, into: pc.baseAddress!)
                             // y_b [O, HO·WO] = W [O, C·KH·KW] · columns [C·KH·KW, HO·WO]
-                            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: spatial, k: g.patchSize,
+                            BLAS.parallelGemm(transposeA: false, transposeB: false, m: outChannels, n: spatial, k: g.patchSize,
                                       a: pw.baseAddress!, lda: g.patchSize, b: pc.baseAddress!, ldb: spatial,
                                       c: py.baseAddress! + b * outChannels * spatial, ldc: spatial)
                         }
@@ -119,11 +119,11 @@ extension Tensor {
                                         let gradient = pg.baseAddress! + b * outChannels * spatial
                                         im2col(px.baseAddress! + b * imageSize, g, into: pc.baseAddress!)
                                         // dW += dy_b [O, S] · columnsᵀ [S, P]
-                                        BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: g.patchSize, k: spatial,
+                                        BLAS.parallelGemm(transposeA: false, transposeB: true, m: outChannels, n: g.patchSize, k: spatial,
                                                   a: gradient, lda: spatial, b: pc.baseAddress!, ldb: spatial,
                                                   beta: 1, c: pdw.baseAddress!, ldc: g.patchSize)
                                         // dcolumns [P, S] = Wᵀ [P, O] · dy_b [O, S]
-                                        BLAS.gemm(transposeA: true, transposeB: false, m: g.patchSize, n: spatial, k: outChannels,
+                                        BLAS.parallelGemm(transposeA: true, transposeB: false, m: g.patchSize, n: spatial, k: outChannels,
                                                   a: pw.baseAddress!, lda: g.patchSize, b: gradient, ldb: spatial,
                                                   c: pcg.baseAddress!, ldc: spatial)
                                         col2im(pcg.baseAddress!, g, into: pdx.baseAddress! + b * imageSize)

@@ -72,19 +72,19 @@ extension Tensor {
         return result
     }
 
-    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, name: "add", +) }
-    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, name: "subtract", -) }
-    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, name: "multiply", *) }
-    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, name: "divide", /) }
-    public static func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 + rhs } }
-    public static func - (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 - rhs } }
-    public static func * (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 * rhs } }
-    public static func / (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 / rhs } }
-    public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
-    public static func + (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs + $0 } }
-    public static func - (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs - $0 } }
-    public static func / (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs / $0 } }
-    public static prefix func - (operand: Tensor) -> Tensor { operand.map { -$0 } }
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { combine(lhs, rhs, Kernels.Add(), name: "add") }
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { combine(lhs, rhs, Kernels.Subtract(), name: "subtract") }
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { combine(lhs, rhs, Kernels.Multiply(), name: "multiply") }
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { combine(lhs, rhs, Kernels.Divide(), name: "divide") }
+    public static func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.apply(Kernels.AffineMap(scale: 1, shift: rhs)) }
+    public static func - (lhs: Tensor, rhs: Float) -> Tensor { lhs.apply(Kernels.AffineMap(scale: 1, shift: -rhs)) }
+    public static func * (lhs: Tensor, rhs: Float) -> Tensor { lhs.apply(Kernels.AffineMap(scale: rhs, shift: 0)) }
+    public static func / (lhs: Tensor, rhs: Float) -> Tensor { lhs.apply(Kernels.DivideBy(divisor: rhs)) }
+    public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs.apply(Kernels.AffineMap(scale: lhs, shift: 0)) }
+    public static func + (lhs: Float, rhs: Tensor) -> Tensor { rhs.apply(Kernels.AffineMap(scale: 1, shift: lhs)) }
+    public static func - (lhs: Float, rhs: Tensor) -> Tensor { rhs.apply(Kernels.AffineMap(scale: -1, shift: lhs)) }
+    public static func / (lhs: Float, rhs: Tensor) -> Tensor { rhs.apply(Kernels.Reciprocal(numerator: lhs)) }
+    public static prefix func - (operand: Tensor) -> Tensor { operand.apply(Kernels.AffineMap(scale: -1, shift: 0)) }
 
     public static func += (lhs: inout Tensor, rhs: Tensor) { lhs.addScaled(rhs, scale: 1) }
 
@@ -100,19 +100,21 @@ extension Tensor {
     }
 
     /// Element-wise maximum.
-    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { zip(a, b, name: "maximum") { Swift.max($0, $1) } }
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { combine(a, b, Kernels.Maximum(), name: "maximum") }
 
-    public func exp() -> Tensor { map { Foundation.exp($0) } }
+    public func exp() -> Tensor { apply(Kernels.Exp()) }
     public func log() -> Tensor { map { Foundation.log($0) } }
-    public func sqrt() -> Tensor { map { $0.squareRoot() } }
-    public func squared() -> Tensor { map { $0 * $0 } }
+    public func sqrt() -> Tensor { apply(Kernels.SquareRoot()) }
+    public func squared() -> Tensor { apply(Kernels.Square()) }
     public func abs() -> Tensor { map { Swift.abs($0) } }
     public func tanh() -> Tensor { map { Foundation.tanh($0) } }
     public func pow(_ exponent: Float) -> Tensor { map { Foundation.pow($0, exponent) } }
     public func clamped(min low: Float, max high: Float) -> Tensor { map { Swift.min(Swift.max($0, low), high) } }
-    public func relu() -> Tensor { map { Swift.max($0, 0) } }
-    public func sigmoid() -> Tensor { map { Activation.sigmoid($0) } }
-    public func silu() -> Tensor { map { $0 * Activation.sigmoid($0) } }
+    public func relu() -> Tensor { apply(Kernels.ReLU()) }
+    public func sigmoid() -> Tensor { apply(Kernels.Sigmoid()) }
+    public func silu() -> Tensor { apply(Kernels.SiLU()) }
+    /// d silu / dx at each element.
+    public func siluDerivative() -> Tensor { apply(Kernels.SiLUDerivative()) }
     /// GELU with the exact erf form, as `torch.nn.GELU()` (LLaVA's `mlp2x_gelu` uses it).
     public func gelu() -> Tensor { map { Activation.gelu($0) } }
 

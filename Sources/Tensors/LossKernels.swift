@@ -30,13 +30,10 @@ extension Tensor {
                             }
                             precondition(target >= 0 && Int(target) < vocabulary,
                                          "softmaxCrossEntropy: target \(target) in row \(r) outside 0..<\(vocabulary)")
-                            var peak = -Float.infinity
-                            for j in 0..<vocabulary { peak = Swift.max(peak, x[j]) }
-                            var total: Float = 0
-                            for j in 0..<vocabulary { let e = Foundation.exp(x[j] - peak); g[j] = e; total += e }
+                            let peak = VectorMath.maximum(x, count: vocabulary)
+                            let total = VectorMath.expShifted(x, shift: peak, into: g, count: vocabulary)
                             l[r] = Double(Foundation.log(total) + peak - x[Int(target)])
-                            let inverse = scale / total
-                            for j in 0..<vocabulary { g[j] *= inverse }
+                            VectorMath.scale(g, by: scale / total, count: vocabulary)
                             g[Int(target)] -= scale
                         }
                     }

@@ -41,7 +41,7 @@ extension Tensor {
                 result.withUnsafeMutableBufferPointer { pc in
                     withExtendedLifetime(bOperand.tensor.storage) {
                         let pb = bOperand.tensor.storage.base + bOperand.tensor.offset
-                        BLAS.gemm(transposeA: false, transposeB: bOperand.transposed, m: batchCount * m, n: n, k: k,
+                        BLAS.parallelGemm(transposeA: false, transposeB: bOperand.transposed, m: batchCount * m, n: n, k: k,
                                   a: pa.baseAddress!, lda: k, b: pb, ldb: bOperand.leading,
                                   c: pc.baseAddress!, ldc: n)
                     }
@@ -53,11 +53,15 @@ extension Tensor {
         let aB = left.broadcast(to: batch + [m, k]), bB = right.broadcast(to: batch + [k, n])
         let aOp = aB.gemmOperand(), bOp = bB.gemmOperand()
         let aBatchStrides = Array(aOp.tensor.strides.dropLast(2)), bBatchStrides = Array(bOp.tensor.strides.dropLast(2))
+        // Small products run side by side on the workers; a large one is split inside itself.
+        let itemWork = m * n * k
+        let itemsPerChunk = Swift.max(1, BLAS.parallelThreshold / Swift.max(itemWork, 1))
         result.withUnsafeMutableBufferPointer { pc in
             withExtendedLifetime((aOp.tensor.storage, bOp.tensor.storage)) {
                 let baseA = aOp.tensor.storage.base + aOp.tensor.offset
                 let baseB = bOp.tensor.storage.base + bOp.tensor.offset
-                for index in 0..<batchCount {
+                let baseC = pc.baseAddress!
+                func multiply(_ index: Int, split: Bool) {
                     var offsetA = 0, offsetB = 0, rest = index
                     for axis in stride(from: batch.count - 1, through: 0, by: -1) {
                         let position = rest % batch[axis]
@@ -65,9 +69,22 @@ extension Tensor {
                         offsetA += position * aBatchStrides[axis]
                         offsetB += position * bBatchStrides[axis]
                     }
-                    BLAS.gemm(transposeA: aOp.transposed, transposeB: bOp.transposed, m: m, n: n, k: k,
-                              a: baseA + offsetA, lda: aOp.leading, b: baseB + offsetB, ldb: bOp.leading,
-                              c: pc.baseAddress! + index * m * n, ldc: n)
+                    if split {
+                        BLAS.parallelGemm(transposeA: aOp.transposed, transposeB: bOp.transposed, m: m, n: n, k: k,
+                                          a: baseA + offsetA, lda: aOp.leading, b: baseB + offsetB, ldb: bOp.leading,
+                                          c: baseC + index * m * n, ldc: n)
+                    } else {
+                        BLAS.gemm(transposeA: aOp.transposed, transposeB: bOp.transposed, m: m, n: n, k: k,
+                                  a: baseA + offsetA, lda: aOp.leading, b: baseB + offsetB, ldb: bOp.leading,
+                                  c: baseC + index * m * n, ldc: n)
+                    }
+                }
+                if itemWork >= BLAS.parallelThreshold {
+                    for index in 0..<batchCount { multiply(index, split: true) }
+                } else {
+                    parallelChunks(batchCount, grain: itemsPerChunk) { items in
+                        for index in items { multiply(index, split: false) }
+                    }
                 }
             }
         }

@@ -20,13 +20,10 @@ extension Tensor {
                 parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, length))) { range in
                     for r in range {
                         let x = s + r * length, y = d + r * length
-                        var peak = -Float.infinity
-                        for j in 0..<length { peak = Swift.max(peak, x[j]) }
+                        var peak = VectorMath.maximum(x, count: length)
                         if peak == -.infinity { peak = 0 }   // fully masked row: all zeros below
-                        var total: Float = 0
-                        for j in 0..<length { let e = Foundation.exp(x[j] - peak); y[j] = e; total += e }
-                        let scale = total > 0 ? 1 / total : 0
-                        for j in 0..<length { y[j] *= scale }
+                        let total = VectorMath.expShifted(x, shift: peak, into: y, count: length)
+                        VectorMath.scale(y, by: total > 0 ? 1 / total : 0, count: length)
                     }
                 }
             }
@@ -44,10 +41,8 @@ extension Tensor {
                 parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, length))) { range in
                     for r in range {
                         let x = s + r * length, y = d + r * length
-                        var peak = -Float.infinity
-                        for j in 0..<length { peak = Swift.max(peak, x[j]) }
-                        var total: Float = 0
-                        for j in 0..<length { total += Foundation.exp(x[j] - peak) }
+                        let peak = VectorMath.maximum(x, count: length)
+                        let total = VectorMath.sumExpShifted(x, shift: peak, count: length)
                         let logTotal = peak + Foundation.log(total)
                         for j in 0..<length { y[j] = x[j] - logTotal }
                     }
@@ -198,7 +193,7 @@ extension Tensor {
         -> (input: Tensor, weight: Tensor?, bias: Tensor?) {
         let (rows, length) = x.lastAxisRows
         var dx = Tensor(uninitializedShape: x.shape)
-        let workers = Swift.max(1, Swift.min(ParallelConfiguration.workerCount, rows))
+        let workers = Swift.max(1, Swift.min(ParallelConfiguration.currentWorkerCount, rows))
         // Per-worker partial sums of dγ and dβ, added at the end (no shared writes).
         var partialWeight = Tensor.zeros([workers, length])
         var partialBias = Tensor.zeros([workers, length])

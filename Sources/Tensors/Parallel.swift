@@ -1,9 +1,14 @@
+// The library's threading model: OpenBLAS runs single-threaded (see `BLAS.ensureConfigured`)
+// and every kernel, GEMM included, splits its own work into contiguous chunks over the
+// machine's cores. One owner for the threads means no OpenBLAS worker spinning on a core
+// while Swift code runs element-wise work, and it lets independent experiments run side by
+// side (`ParallelConfiguration.runSerially`) without oversubscribing the cores.
+
 import Dispatch
 import Foundation
 
 /// Splits `0..<count` into contiguous chunks and runs `body(range)` on each, using every
-/// core when the work is large enough to pay for the hand-off. BLAS already threads
-/// itself, so this is for the element-wise, reduction and normalisation kernels.
+/// core when the work is large enough to pay for the hand-off.
 ///
 /// - Parameters:
 ///   - count: number of independent items.
@@ -11,7 +16,7 @@ import Foundation
 ///     chunk is at least ~20 µs of work.
 @inlinable
 public func parallelChunks(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-    let workers = ParallelConfiguration.workerCount
+    let workers = ParallelConfiguration.currentWorkerCount
     if count <= grain || workers <= 1 {
         if count > 0 { body(0..<count) }
         return
@@ -38,6 +43,28 @@ public enum ParallelConfiguration {
             return n
         }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Workers available to a kernel called on this thread: 1 inside `runSerially`, else `workerCount`.
+    @inlinable
+    public static var currentWorkerCount: Int { isSerialThread ? 1 : workerCount }
+
+    /// Runs `body` with every kernel it calls on this thread confined to this thread. Use it
+    /// when the caller already runs independent jobs on all cores (one experiment per core).
+    public static func runSerially<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let previous = pthread_getspecific(serialKey)
+        pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(serialKey, previous) }
+        return try body()
+    }
+
+    /// True inside `runSerially` on the current thread.
+    public static var isSerialThread: Bool { pthread_getspecific(serialKey) != nil }
+
+    private static let serialKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
     }()
 }
 

@@ -6,19 +6,42 @@ import Foundation
 /// xoshiro256** seeded through SplitMix64 (Blackman & Vigna, 2018): fast, 256-bit state,
 /// and its stream is fully determined by the 64-bit seed.
 public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable, Codable {
+    // Four stored words rather than an array: `next()` runs once per dropout element, and an
+    // array's uniqueness and bounds checks cost more than the generator itself.
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
     /// The four state words (exposed so checkpoints can save and restore a generator).
-    public private(set) var state: [UInt64]
+    public var state: [UInt64] { [s0, s1, s2, s3] }
 
     /// A generator whose stream depends only on `seed`.
     public init(seed: UInt64) {
         var mixer = seed
-        state = (0..<4).map { _ in RandomGenerator.splitMix64(&mixer) }
+        s0 = RandomGenerator.splitMix64(&mixer)
+        s1 = RandomGenerator.splitMix64(&mixer)
+        s2 = RandomGenerator.splitMix64(&mixer)
+        s3 = RandomGenerator.splitMix64(&mixer)
     }
 
     /// Restores a generator from `state` (four words, not all zero).
     public init(state: [UInt64]) {
         precondition(state.count == 4 && state.contains { $0 != 0 }, "RandomGenerator: invalid state \(state)")
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    public init(from decoder: Decoder) throws {
+        let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "RandomGenerator: state must be four words, not all zero; got \(words)"))
+        }
+        self.init(state: words)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
     }
 
     /// SplitMix64 step: turns consecutive seeds into well-mixed words.
@@ -38,22 +61,44 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         return splitMix64(&x)
     }
 
+    @inlinable
     public mutating func next() -> UInt64 {
-        let result = rotate(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotate(state[3], 45)
+        let result = RandomGenerator.rotate(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = RandomGenerator.rotate(s3, 45)
         return result
     }
 
-    @inline(__always) private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always)
+    static func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// Uniform in [0, 1) with 24 random bits.
+    @inlinable
     public mutating func nextUniform() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// Fills `mask[0..<count]` for inverted dropout: 0 with probability `rate`, else
+    /// 1 / (1 − rate). Four elements per 64-bit draw: element j of a draw is dropped when its
+    /// 16-bit lane is below round(rate · 2¹⁶), so the drop probability is `rate` rounded to a
+    /// multiple of 2⁻¹⁶ (0.05 becomes 0.0500030...).
+    @inlinable
+    public mutating func fillDropoutMask(_ mask: UnsafeMutablePointer<Float>, count: Int, rate: Float) {
+        let threshold = UInt64((Double(rate) * 65_536).rounded())
+        let keep = 1 / (1 - rate)
+        var i = 0
+        while i < count {
+            var bits = next()
+            for _ in 0..<Swift.min(4, count - i) {
+                mask[i] = bits & 0xFFFF < threshold ? 0 : keep
+                bits >>= 16
+                i += 1
+            }
+        }
+    }
 
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func nextUniformDouble() -> Double { Double(next() >> 11) * 0x1p-53 }

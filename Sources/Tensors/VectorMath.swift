@@ -88,3 +88,71 @@ public enum VectorMath {
         apply(count, source, destination, exp)
     }
 }
+
+// MARK: - Row reductions for the softmax-style kernels
+
+extension VectorMath {
+    /// The largest of `count` elements (−∞ for an empty row). NaN elements are skipped.
+    @inlinable
+    public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        var peak = Vector(repeating: -.infinity)
+        var i = 0
+        while i + width <= count {
+            let v = load(row + i, count: width)
+            peak.replace(with: v, where: peak .< v)
+            i += width
+        }
+        var result = -Float.infinity
+        for lane in 0..<width where result < peak[lane] { result = peak[lane] }
+        while i < count { if result < row[i] { result = row[i] }; i += 1 }
+        return result
+    }
+
+    /// out[j] = e^(row[j] − shift) for j < count; returns Σ_j out[j] (out may alias row).
+    @inlinable
+    public static func expShifted(_ row: UnsafePointer<Float>, shift: Float, into out: UnsafeMutablePointer<Float>,
+                                  count: Int) -> Float {
+        var total = Vector(repeating: 0)
+        var i = 0
+        while i + width <= count {
+            let e = exp(load(row + i, count: width) - shift)
+            store(e, to: out + i, count: width)
+            total += e
+            i += width
+        }
+        if i < count {
+            // Padding lanes hold −∞ so they contribute e^−∞ = 0 to the total.
+            let e = exp(load(row + i, count: count - i, padding: -.infinity) - shift)
+            store(e, to: out + i, count: count - i)
+            total += e
+        }
+        return total.sum()
+    }
+
+    /// Σ_j e^(row[j] − shift), without storing the exponentials.
+    @inlinable
+    public static func sumExpShifted(_ row: UnsafePointer<Float>, shift: Float, count: Int) -> Float {
+        var total = Vector(repeating: 0)
+        var i = 0
+        while i + width <= count {
+            total += exp(load(row + i, count: width) - shift)
+            i += width
+        }
+        if i < count {
+            // Padding lanes hold −∞ so they contribute e^−∞ = 0.
+            total += exp(load(row + i, count: count - i, padding: -.infinity) - shift)
+        }
+        return total.sum()
+    }
+
+    /// row[j] *= factor for j < count.
+    @inlinable
+    public static func scale(_ row: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
+        var i = 0
+        while i + width <= count {
+            store(load(row + i, count: width) * factor, to: row + i, count: width)
+            i += width
+        }
+        while i < count { row[i] *= factor; i += 1 }
+    }
+}

@@ -56,8 +56,12 @@ struct CommonOptions: ParsableArguments {
 extension FedVLM {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run one experiment from a JSON spec file and/or flags (flags override the file).")
-        @Option(help: "JSON experiment spec (see Docs/ExperimentSpec.md).") var spec: String?
+            abstract: "Run one experiment from a JSON or YAML spec file and/or flags (flags override the file).")
+        @Option(help: "Experiment spec file: .json, .yaml or .yml (see Docs/CLI.md).") var spec: String?
+        @Option(help: ArgumentHelp(
+            "Write the spec that --spec and the flags give to this file (.json, .yaml or .yml) and exit without running.",
+            valueName: "file"))
+        var writeSpec: String?
         @Option(help: "encoder-based or encoder-free.") var architecture: String?
         @Option(help: "linear, mlp2x_gelu, mlp6x_gelu, mlp{N}x_gelu, identity.") var connector: String?
         @Option(help: "F-C, F-L, F-CL or F-2stage.") var strategy: String?
@@ -130,6 +134,12 @@ extension FedVLM {
         }
 
         func run() throws {
+            if let writeSpec {
+                let file = URL(fileURLWithPath: writeSpec)
+                try makeSpec().write(to: file)
+                print("Wrote \(file.path)")
+                return
+            }
             BLAS.relaunchWithFastKernelsIfNeeded()
             let spec = try makeSpec()
             let display = ProgressDisplay(quiet: common.quiet)
@@ -148,7 +158,7 @@ extension FedVLM {
                 csv += "\(record.round),\(record.learningRate),\(record.meanTrainingLoss),\(record.bytesUp),\(record.bytesDown),\(String(format: "%.3f", record.seconds)),\"\(metrics)\"\n"
             }
             try ResultFiles.writeText(csv, to: directory.appendingPathComponent("rounds.csv"))
-            print("\(spec.label): \(ExperimentRunner.summary(result.final)) in \(String(format: "%.1f", result.wallSeconds)) s")
+            print("\(spec.label): \(ExperimentRunner.summary(result.final)) in \(String(format: "%.1f", result.wallSeconds)) s, peak memory \(ProcessResources.megabytes(result.peakResidentBytes ?? 0))")
             print("Wrote \(directory.path)/result.json and rounds.csv")
         }
     }

@@ -1,7 +1,7 @@
 import Autograd
 import Datasets
 import Foundation
-import LoRA
+import LoRAAdapters
 import Models
 import NN
 import Tensors

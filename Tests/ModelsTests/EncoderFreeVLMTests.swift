@@ -6,7 +6,7 @@
 import Autograd
 import Datasets
 import Foundation
-import LoRA
+import LoRAAdapters
 import NN
 import Tensors
 import Testing

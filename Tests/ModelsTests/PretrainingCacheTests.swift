@@ -3,7 +3,7 @@
 
 import Datasets
 import Foundation
-import LoRA
+import LoRAAdapters
 @testable import Models
 import NN
 import Tensors

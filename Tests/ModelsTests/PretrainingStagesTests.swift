@@ -4,7 +4,7 @@
 import Autograd
 import Datasets
 import Foundation
-import LoRA
+import LoRAAdapters
 @testable import Models
 import NN
 import Tensors

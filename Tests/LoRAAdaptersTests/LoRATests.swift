@@ -1,5 +1,5 @@
 import Autograd
-import LoRA
+import LoRAAdapters
 import NN
 import Tensors
 import Testing

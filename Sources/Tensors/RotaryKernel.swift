@@ -1,0 +1,72 @@
+// Rotary position embedding (Su et al., 2021) in Llama's "rotate half" layout, as one pass over
+// the tensor instead of the split / negate / concatenate / multiply / add chain.
+// Shapes: x [B, H, T, D] with D even; half = D / 2; tables [T, half].
+//   y[i]        = x[i] cos θ(t,i) − x[i+half] sin θ(t,i)
+//   y[i + half] = x[i + half] cos θ(t,i) + x[i] sin θ(t,i),   θ(t,i) = (offset + t) · base^(−2i/D)
+// The backward pass is the same rotation by −θ (a rotation's adjoint is its inverse).
+
+import Foundation
+
+/// cos and sin of the rotary angles for positions `offset ..< offset + length`.
+public struct RotaryTables: Sendable {
+    public let length: Int
+    public let half: Int
+    /// [length, half] row-major.
+    public let cos: [Float]
+    public let sin: [Float]
+
+    public init(length: Int, depth: Int, offset: Int, base: Float) {
+        precondition(depth % 2 == 0 && depth > 0, "RotaryTables: depth \(depth) must be even and positive")
+        self.length = length
+        half = depth / 2
+        var cosines = [Float](repeating: 0, count: length * half), sines = cosines
+        // Angles in Double, as the reference computes its inverse frequencies in float64 before casting.
+        let inverseFrequencies = (0..<half).map { Foundation.pow(Double(base), -2 * Double($0) / Double(depth)) }
+        for t in 0..<length {
+            for i in 0..<half {
+                let angle = Double(offset + t) * inverseFrequencies[i]
+                cosines[t * half + i] = Float(Foundation.cos(angle))
+                sines[t * half + i] = Float(Foundation.sin(angle))
+            }
+        }
+        cos = cosines
+        sin = sines
+    }
+}
+
+extension Tensor {
+    /// x rotated by the tables' angles (`inverse`: by the negated angles, the backward pass).
+    /// - Precondition: x is [B, H, T, D] with T = tables.length and D = 2 · tables.half.
+    public func rotated(by tables: RotaryTables, inverse: Bool = false) -> Tensor {
+        precondition(rank == 4 && shape[2] == tables.length && shape[3] == 2 * tables.half,
+                     "rotary embedding: x \(shape) does not match tables for \(tables.length) positions of depth \(2 * tables.half)")
+        let planes = shape[0] * shape[1], length = shape[2], half = tables.half, depth = 2 * half
+        let direction: Float = inverse ? -1 : 1
+        let input = contiguous()
+        var result = Tensor(uninitializedShape: shape)
+        input.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { destination in
+                tables.cos.withUnsafeBufferPointer { cosines in
+                    tables.sin.withUnsafeBufferPointer { sines in
+                        guard let x = source.baseAddress, let y = destination.baseAddress,
+                              let c = cosines.baseAddress, let s = sines.baseAddress else { return }
+                        parallelChunks(planes * length, grain: Swift.max(1, 8192 / Swift.max(depth, 1))) { rows in
+                            for row in rows {
+                                let t = row % length
+                                let xr = x + row * depth, yr = y + row * depth
+                                let cr = c + t * half, sr = s + t * half
+                                for i in 0..<half {
+                                    let first = xr[i], second = xr[i + half]
+                                    let sine = direction * sr[i]
+                                    yr[i] = first * cr[i] - second * sine
+                                    yr[i + half] = second * cr[i] + first * sine
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
