@@ -11,8 +11,8 @@
 // dK += scale · dSᵀ Q. One task per (batch, key/value head) owns its dK and dV and the dQ rows of
 // the G query heads that share that key/value head, so no two tasks write the same memory.
 //
-// GEMMs go to BLAS (row-major; sub-blocks addressed through leading dimensions; OpenBLAS is meant
-// to run single-threaded inside these tasks). The mask, exponentials and row reductions are SIMD16
+// GEMMs go to BLAS (row-major; sub-blocks addressed through leading dimensions; single-threaded
+// `BLAS.gemm` calls inside these tasks, the library's threading model). The mask, exponentials and row reductions are SIMD16
 // loops over tile rows. Key blocks that lie entirely above the causal diagonal are never computed.
 // Tiles: 16 (forward) or 32 (backward) query rows × up to 128 keys. Scratch per worker: two
 // 32 × 128 tiles, per-row statistics, and Kᵀ, Vᵀ [D, TK] of one head.
@@ -252,13 +252,13 @@ extension AttentionKernel {
 // MARK: - Scheduling
 
 extension AttentionKernel {
-    /// Hands items 0..<items to `ParallelConfiguration.workerCount` workers, each taking the next
-    /// unclaimed item (dynamic scheduling: a worker slowed by other load takes fewer items).
+    /// Hands items 0..<items to `ParallelConfiguration.currentWorkerCount` workers, each taking the
+    /// next unclaimed item (dynamic scheduling: a worker slowed by other load takes fewer items).
     /// `body` runs once per worker with a function that returns the next item or nil.
     static func runDynamically(items: Int, _ body: (() -> Int?) -> Void) {
         guard items > 0 else { return }
         let counter = WorkCounter()
-        let workers = Swift.min(items, ParallelConfiguration.workerCount)
+        let workers = Swift.min(items, ParallelConfiguration.currentWorkerCount)
         parallelChunks(workers, grain: 1) { range in
             for _ in range {
                 body {
