@@ -1,5 +1,5 @@
 // Scaled dot-product attention and rotary position embedding, each one primitive with a
-// hand-written backward (the attention probabilities are kept from the forward pass).
+// hand-written backward (attention runs the fused kernel in Tensors/AttentionKernel.swift).
 // Shapes: B batch, H query heads, G = H / HKV query heads per key/value head,
 // TQ queries, TK keys, D head dimension.
 //   q [B, H, TQ, D], k [B, HKV, TK, D], v [B, HKV, TK, D] -> out [B, H, TQ, D]
@@ -31,58 +31,22 @@ public struct AttentionMask: Sendable {
 
 extension Variable {
     /// softmax(q kᵀ · scale + mask) v with grouped-query heads (k, v shared by G query heads).
+    ///
+    /// One primitive over the fused kernel `AttentionKernel` (FlashAttention-style tiles with an
+    /// online softmax): neither pass materialises the [B, H, TQ, TK] scores or the expanded
+    /// GQA keys, and backward recomputes the probabilities from the saved per-row log-sum-exp.
+    /// A query row that can see no key gives a zero output and zero gradients.
+    /// - Parameter scale: defaults to 1 / sqrt(D).
     public static func scaledDotProductAttention(query q: Variable, key k: Variable, value v: Variable,
                                                  mask: AttentionMask = .none, scale: Float? = nil) -> Variable {
-        precondition(q.shape.count == 4 && k.shape.count == 4 && v.shape.count == 4,
-                     "attention: q \(q.shape), k \(k.shape), v \(v.shape) must be [B, H, T, D]")
-        let (batch, heads, queries, depth) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
-        let (keyHeads, keys) = (k.shape[1], k.shape[2])
-        precondition(k.shape == v.shape && k.shape[0] == batch && k.shape[3] == depth && heads % keyHeads == 0,
-                     "attention: q \(q.shape) incompatible with k \(k.shape) / v \(v.shape)")
-        let group = heads / keyHeads
-        let factor = scale ?? 1 / Float(depth).squareRoot()
-
-        // Repeat each key/value head for its G query heads (a no-op when G = 1).
-        func expand(_ t: Tensor) -> Tensor {
-            group == 1 ? t.contiguous()
-                : t.reshaped([batch, keyHeads, 1, keys, depth]).broadcast(to: [batch, keyHeads, group, keys, depth])
-                    .contiguous().reshaped([batch, heads, keys, depth])
-        }
-        func fold(_ t: Tensor) -> Tensor {
-            group == 1 ? t : t.reshaped([batch, keyHeads, group, keys, depth]).sum(axis: 2)
-        }
-        let qv = q.value.contiguous(), kv = expand(k.value), vv = expand(v.value)
-
-        var scores = Tensor.matmul(qv, kv, transposeB: true)           // [B, H, TQ, TK]
-        scores.withUnsafeMutableBufferPointer { s in
-            for i in s.indices { s[i] *= factor }
-            if mask.isCausal {
-                let planes = batch * heads
-                for plane in 0..<planes {
-                    for i in 0..<queries {
-                        let firstHidden = mask.causalOffset + i + 1
-                        if firstHidden < keys {
-                            let row = s.baseAddress! + (plane * queries + i) * keys
-                            for j in firstHidden..<keys { row[j] = -.infinity }
-                        }
-                    }
-                }
-            }
-        }
-        if let bias = mask.bias { scores = scores + bias }
-        let probabilities = scores.softmax()
-        let output = Tensor.matmul(probabilities, vv)                  // [B, H, TQ, D]
-
+        let kernelMask = AttentionKernel.Mask(isCausal: mask.isCausal, causalOffset: mask.causalOffset, bias: mask.bias)
+        let qv = q.value.contiguous(), kv = k.value.contiguous(), vv = v.value.contiguous()
+        let (output, logSumExp) = AttentionKernel.forward(query: qv, key: kv, value: vv, mask: kernelMask, scale: scale)
         return record(output, parents: [q, k, v], operation: "attention") { g in
-            let dO = g.contiguous()
-            // out = P V: dV = Pᵀ dO, dP = dO Vᵀ.
-            let dV = v.requiresGrad ? fold(Tensor.matmul(probabilities, dO, transposeA: true)) : nil
-            let dP = Tensor.matmul(dO, vv, transposeB: true)
-            // P = softmax(S): dS = P ⊙ (dP − rowsum(dP ⊙ P)); S = scale q kᵀ.
-            let dS = Tensor.softmaxBackward(output: probabilities, outputGradient: dP) * factor
-            let dQ = q.requiresGrad ? Tensor.matmul(dS, kv) : nil
-            let dK = k.requiresGrad ? fold(Tensor.matmul(dS, qv, transposeA: true)) : nil
-            return [dQ, dK, dV]
+            let gradients = AttentionKernel.backward(query: qv, key: kv, value: vv, output: output, logSumExp: logSumExp,
+                                                     outputGradient: g, mask: kernelMask, scale: scale)
+            return [q.requiresGrad ? gradients.query : nil, k.requiresGrad ? gradients.key : nil,
+                    v.requiresGrad ? gradients.value : nil]
         }
     }
 
