@@ -6,8 +6,8 @@ with the same scheme (warm-up calls, then timed samples; each sample repeats a f
 until it lasts at least --min-sample-ms; the median sample is reported), and compares the
 two side by side.
 
-    python3 Benchmarks/pytorch_reference.py run [matmul|attention|train-step|all] [--json] [--lora]
-    python3 Benchmarks/pytorch_reference.py compare [matmul|attention|train-step|all] [--lora]
+    python3 Benchmarks/pytorch_reference.py run [matmul|attention|train-step|generate|all] [--json] [--lora]
+    python3 Benchmarks/pytorch_reference.py compare [matmul|attention|train-step|generate|all] [--lora]
         [--binary .build/release/kernel-bench] [--output kernel-bench-compare.jsonl]
 
 `compare` runs the Swift binary (building it with `swift build -c release --product
@@ -28,6 +28,14 @@ Configurations (the Swift side's, see Docs/Benchmarks.md):
               batch * seq / median step time (forward + backward + optimizer step).
               With --lora a second row trains LoRA r 8, alpha 32, dropout 0.05 on q_proj and
               v_proj with every base parameter frozen.
+  generate    the train-step decoder in eval mode under torch.no_grad(): batch 16 prompts of 64
+              random ids, then 64 new tokens each by argmax (no stop token), with a KV cache
+              (per layer, k and v concatenated along the sequence every step). Prefill = time to
+              the first token (prompt forward through F.scaled_dot_product_attention with
+              is_causal, head on the last position, argmax) = a 1-token call; decode = the 63
+              single-token steps (no mask, rotary at the cached offset) = 64-token call - 1-token
+              call. decode tokens/s = batch * 63 / decode time; total tokens/s = batch * 64 /
+              64-token call.
 Needs only torch (CPU build) and the standard library.
 """
 
@@ -42,15 +50,15 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("matmul", "attention", "train-step")
+BENCHMARKS = ("matmul", "attention", "train-step", "generate")
 MATMUL_SHAPES = [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (4096, 512, 2048)]
 ATTENTION_LENGTHS = (128, 256)
 ATTENTION_BATCH, ATTENTION_HEADS, ATTENTION_HEAD_DIM = 8, 8, 64
 MODEL = dict(vocab=4096, d_model=256, layers=4, heads=4, hidden=1024, rotary_base=10_000.0, norm_eps=1e-6)
 LORA = dict(rank=8, alpha=32.0, dropout=0.05, targets=("q_proj", "v_proj"))
 # Defaults shared with the Swift subcommands (each keeps a subcommand to about a minute or less).
-DEFAULT_REPEATS = {"matmul": 20, "attention": 20, "train-step": 10}
-DEFAULT_WARMUP = {"matmul": 3, "attention": 2, "train-step": 2}
+DEFAULT_REPEATS = {"matmul": 20, "attention": 20, "train-step": 10, "generate": 10}
+DEFAULT_WARMUP = {"matmul": 3, "attention": 2, "train-step": 2, "generate": 2}
 
 
 def import_torch():
@@ -235,7 +243,10 @@ def build_decoder(torch, seed, lora):
             self.v_proj = nn.Linear(width, width, bias=False)
             self.o_proj = nn.Linear(width, width, bias=False)
 
-        def forward(self, x, cos, sin):
+        def forward(self, x, cos, sin, cache=None, index=0):
+            """`cache` (inference): a list with one (k, v) pair or None per layer; this layer's keys
+            and values [B, H, T, D] are appended to entry `index` and attention runs over all of
+            them. A multi-token call needs an empty cache (prefill), later calls take one token."""
             batch, length, _ = x.shape
 
             def split(y):                                   # [B, T, C] -> [B, H, T, D]
@@ -244,7 +255,15 @@ def build_decoder(torch, seed, lora):
             q, k, v = split(self.q_proj(x)), split(self.k_proj(x)), split(self.v_proj(x))
             q = q * cos + rotate_half(q) * sin
             k = k * cos + rotate_half(k) * sin
-            out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            if cache is not None:
+                if cache[index] is not None:
+                    if length != 1:
+                        raise ValueError("decoder: with a filled cache, feed one token at a time")
+                    k = torch.cat((cache[index][0], k), dim=2)
+                    v = torch.cat((cache[index][1], v), dim=2)
+                cache[index] = (k, v)
+            # Causal for the prompt; one new token sees every cached key, so it needs no mask.
+            out = F.scaled_dot_product_attention(q, k, v, is_causal=length > 1)
             return self.o_proj(out.transpose(1, 2).reshape(batch, length, width))
 
     class MLP(nn.Module):
@@ -265,8 +284,8 @@ def build_decoder(torch, seed, lora):
             self.input_layernorm = nn.RMSNorm(width, eps=MODEL["norm_eps"])
             self.post_attention_layernorm = nn.RMSNorm(width, eps=MODEL["norm_eps"])
 
-        def forward(self, x, cos, sin):
-            h = x + self.self_attn(self.input_layernorm(x), cos, sin)
+        def forward(self, x, cos, sin, cache=None, index=0):
+            h = x + self.self_attn(self.input_layernorm(x), cos, sin, cache, index)
             return h + self.mlp(self.post_attention_layernorm(h))
 
     class Decoder(nn.Module):
@@ -278,17 +297,27 @@ def build_decoder(torch, seed, lora):
             self.norm = nn.RMSNorm(width, eps=MODEL["norm_eps"])
             self.lm_head = nn.Linear(width, vocab, bias=False)
 
-        def forward(self, ids):
+        def hidden_states(self, ids, cache=None):
+            """Final normalised hidden states [B, T, C]; with a cache, positions start after the cached ones."""
             length = ids.shape[1]
+            offset = cache[0][0].shape[2] if cache is not None and cache[0] is not None else 0
             # Rotary tables [T, D]: angle t * base^(-2i/D), halves repeated (rotate-half layout).
             inverse_frequency = MODEL["rotary_base"] ** (-torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
-            angles = torch.outer(torch.arange(length, dtype=torch.float64), inverse_frequency)
+            positions = torch.arange(offset, offset + length, dtype=torch.float64)
+            angles = torch.outer(positions, inverse_frequency)
             angles = torch.cat((angles, angles), dim=-1)
             cos, sin = angles.cos().float(), angles.sin().float()
             h = self.embed_tokens(ids)
-            for layer in self.layers:
-                h = layer(h, cos, sin)
-            return self.lm_head(self.norm(h))
+            for index, layer in enumerate(self.layers):
+                h = layer(h, cos, sin, cache, index)
+            return self.norm(h)
+
+        def forward(self, ids):
+            return self.lm_head(self.hidden_states(ids))
+
+        def new_cache(self):
+            """An empty KV cache: one (k, v) slot per layer."""
+            return [None] * len(self.layers)
 
     torch.manual_seed(seed)
     model = Decoder()
@@ -338,7 +367,63 @@ def bench_train_step(torch, args, env):
     return rows
 
 
-RUNNERS = {"matmul": bench_matmul, "attention": bench_attention, "train-step": bench_train_step}
+# ---------------------------------------------------------------------------------------------
+# generate: batched greedy decoding with a KV cache
+
+def generate_label(batch, prompt, new_tokens):
+    return f"b{batch} p{prompt} n{new_tokens} greedy"
+
+
+def greedy_generate(torch, model, prompt_ids, new_tokens):
+    """Ids [B, new_tokens]: the prompt forward fills the cache and gives the first token, then one
+    single-token step per further token. Always `new_tokens` tokens (no stop token)."""
+    with torch.no_grad():
+        cache = model.new_cache()
+        hidden = model.hidden_states(prompt_ids, cache)                       # [B, P, C]
+        next_ids = model.lm_head(hidden[:, -1]).argmax(dim=-1)                # [B]
+        generated = [next_ids]
+        for _ in range(new_tokens - 1):
+            hidden = model.hidden_states(next_ids[:, None], cache)            # [B, 1, C]
+            next_ids = model.lm_head(hidden[:, -1]).argmax(dim=-1)
+            generated.append(next_ids)
+        return torch.stack(generated, dim=1)
+
+
+def bench_generate(torch, args, env):
+    warmup, repeats = args.warmup_for("generate"), args.repeats_for("generate")
+    batch, prompt, new_tokens, vocab = args.batch, args.prompt, args.new_tokens, MODEL["vocab"]
+    model = build_decoder(torch, args.seed, lora=False).eval()
+    generator = torch.Generator().manual_seed(args.seed + 1)
+    prompt_ids = torch.randint(0, vocab, (batch, prompt), generator=generator)
+
+    # Greedy decoding is deterministic: the 1-token call must give each sequence's first token.
+    reference = greedy_generate(torch, model, prompt_ids, new_tokens)
+    if tuple(reference.shape) != (batch, new_tokens):
+        sys.exit(f"pytorch_reference.py: generate produced {tuple(reference.shape)}, expected {(batch, new_tokens)}")
+    if not torch.equal(greedy_generate(torch, model, prompt_ids, 1)[:, 0], reference[:, 0]):
+        sys.exit("pytorch_reference.py: generate: the 1-token call disagrees with the first generated tokens")
+
+    minimum = args.min_sample_ms / 1000
+    prefill = measure(lambda: greedy_generate(torch, model, prompt_ids, 1), warmup, repeats, minimum)
+    full = measure(lambda: greedy_generate(torch, model, prompt_ids, new_tokens), warmup, repeats, minimum)
+    decode_steps = new_tokens - 1
+    decode_seconds = full.median - prefill.median
+    return [annotate({
+        "benchmark": "generate", "implementation": "pytorch", "case": generate_label(batch, prompt, new_tokens),
+        "vocab": vocab, "d_model": MODEL["d_model"], "layers": MODEL["layers"], "heads": MODEL["heads"],
+        "hidden": MODEL["hidden"], "batch": batch, "prompt": prompt, "new_tokens": new_tokens,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "prefill_ms": prefill.median * 1e3, "decode_ms": decode_seconds * 1e3,
+        "decode_step_ms": decode_seconds / decode_steps * 1e3,
+        "decode_tokens_per_second": batch * decode_steps / decode_seconds,
+        "total_ms": full.median * 1e3, "total_tokens_per_second": batch * new_tokens / full.median,
+        "min_prefill_ms": prefill.minimum * 1e3, "min_total_ms": full.minimum * 1e3,
+        "distinct_generated_tokens": len(set(reference.flatten().tolist())),
+    }, full, warmup, env)]
+
+
+RUNNERS = {"matmul": bench_matmul, "attention": bench_attention, "train-step": bench_train_step,
+           "generate": bench_generate}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,6 +461,12 @@ def print_run_tables(rows, env):
                                ["shape", "forward ms", "forward+backward ms", "backward ms"],
                                [[r["case"], f"{r['forward_ms']:.2f}", f"{r['forward_backward_ms']:.2f}",
                                  f"{r['forward_backward_ms'] - r['forward_ms']:.2f}"] for r in selected]))
+        elif benchmark == "generate":
+            print(render_table(f"generate (PyTorch, greedy, KV cache, torch.no_grad), median of {selected[0]['repeats']}",
+                               ["case", "prefill ms", "decode ms/step", "decode tok/s", "total ms", "total tok/s"],
+                               [[r["case"], f"{r['prefill_ms']:.2f}", f"{r['decode_step_ms']:.2f}",
+                                 f"{r['decode_tokens_per_second']:.0f}", f"{r['total_ms']:.1f}",
+                                 f"{r['total_tokens_per_second']:.0f}"] for r in selected]))
         else:
             print(render_table(f"train-step (PyTorch, AdamW lr 1e-3), median of {selected[0]['repeats']} steps",
                                ["case", "parameters", "trainable", "step ms", "tokens/s", "first loss", "last loss"],
@@ -389,6 +480,9 @@ COMPARED_METRICS = {
     "matmul": [("gflops", "GFLOPS", True)],
     "attention": [("forward_ms", "fwd ms", False), ("forward_backward_ms", "fwd+bwd ms", False)],
     "train-step": [("tokens_per_second", "tokens/s", True)],
+    # decode ms/step would repeat the decode tok/s ratio; it is in the JSON rows and the run tables.
+    "generate": [("prefill_ms", "prefill ms", False), ("decode_tokens_per_second", "decode tok/s", True),
+                 ("total_tokens_per_second", "total tok/s", True)],
 }
 
 
@@ -415,7 +509,10 @@ def comparison_rows(swift_rows, torch_rows):
 
 
 def print_comparison(comparisons, swift_rows, env):
-    print(f"Swift BLAS: {swift_rows[0]['blas']} ({swift_rows[0]['threads']} threads)" if swift_rows else "")
+    # The library runs OpenBLAS single-threaded and splits GEMMs over its own kernel threads
+    # (FEDVLM_THREADS), so those are the threads the Swift side computes with.
+    print(f"Swift BLAS: {swift_rows[0]['blas']} ({swift_rows[0].get('kernel_threads', swift_rows[0]['threads'])} "
+          "kernel threads)" if swift_rows else "")
     print(f"PyTorch:    {env['blas']} ({env['threads']} threads)")
     print("ratio = Swift speed / PyTorch speed (> 1: Swift faster)")
     print(f"load = 1-minute load average when each side started; above {os.cpu_count()} (the cores) the "
@@ -440,7 +537,7 @@ def print_comparison(comparisons, swift_rows, env):
         for field, label, _ in COMPARED_METRICS[benchmark]:
             columns += [f"Swift {label}", f"PyTorch {label}", "ratio"]
         for c in selected:
-            digits = 1 if c["metric"] == "gflops" else 2
+            digits = 0 if c["metric"].endswith("tokens_per_second") else 1 if c["metric"] == "gflops" else 2
             table_rows.setdefault(c["case"], [c["case"]]).extend(
                 [f"{c['swift']:.{digits}f}", f"{c['pytorch']:.{digits}f}", f"{c['ratio']:.2f}"])
         print(render_table(f"{benchmark} ({loads})", columns, list(table_rows.values())))
@@ -477,6 +574,8 @@ def run_swift(args, benchmarks):
             command += ["--peak-gflops", str(args.peak_gflops)]
         if benchmark == "train-step":
             command += ["--batch", str(args.batch), "--seq", str(args.seq)] + (["--lora"] if args.lora else [])
+        if benchmark == "generate":
+            command += ["--batch", str(args.batch), "--prompt", str(args.prompt), "--new-tokens", str(args.new_tokens)]
         print(f"running {' '.join(command)}", file=sys.stderr)
         completed = subprocess.run(command, check=True, capture_output=True, text=True)
         for number, line in enumerate(completed.stdout.splitlines(), start=1):
@@ -508,9 +607,12 @@ def parse_arguments(argv):
         p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
         p.add_argument("--peak-gflops", type=float, default=480.0, help="fp32 peak for the %% of peak column")
         p.add_argument("--threads", type=int, default=os.cpu_count(), help="torch intra-op threads (default: all cores)")
-        p.add_argument("--batch", type=int, default=16, help="train-step: sequences per batch (default 16)")
+        p.add_argument("--batch", type=int, default=16, help="train-step, generate: sequences per batch (default 16)")
         p.add_argument("--seq", type=int, default=128, help="train-step: tokens per sequence (default 128)")
         p.add_argument("--lora", action="store_true", help="train-step: add the LoRA row (r 8, alpha 32 on q and v)")
+        p.add_argument("--prompt", type=int, default=64, help="generate: tokens per prompt (default 64)")
+        p.add_argument("--new-tokens", type=int, default=64,
+                       help="generate: tokens generated per prompt, at least 2 (default 64)")
         if name == "compare":
             p.add_argument("--binary", default=".build/release/kernel-bench", help="the Swift kernel-bench executable")
             p.add_argument("--output", default="kernel-bench-compare.jsonl",
@@ -524,6 +626,8 @@ def parse_arguments(argv):
         parser.error(f"--peak-gflops must be positive, got {args.peak_gflops}")
     if args.batch < 1 or args.seq < 1:
         parser.error(f"--batch and --seq must be at least 1, got {args.batch} and {args.seq}")
+    if args.prompt < 1 or args.new_tokens < 2:
+        parser.error(f"--prompt must be at least 1 and --new-tokens at least 2, got {args.prompt} and {args.new_tokens}")
     if args.threads is None or args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     args.repeats_for = lambda benchmark: args.repeats if args.repeats is not None else DEFAULT_REPEATS[benchmark]

@@ -1,11 +1,12 @@
 // kernel-bench: timings of the kernels the library's training time is made of — BLAS GEMM,
 // causal scaled-dot-product attention (forward and backward) and a whole decoder training
-// step — in the configurations that Benchmarks/pytorch_reference.py runs in PyTorch, so the
+// step — and of batched greedy generation with the KV cache, in the configurations that Benchmarks/pytorch_reference.py runs in PyTorch, so the
 // two can be compared line by line (see Docs/Benchmarks.md).
 //
 //   kernel-bench matmul [--json] [--repeats N] [--peak-gflops G]
 //   kernel-bench attention [--json] [--repeats N]
 //   kernel-bench train-step [--json] [--repeats N]
+//   kernel-bench generate [--json] [--repeats N]
 
 import ArgumentParser
 import Tensors
@@ -14,13 +15,13 @@ import Tensors
 struct KernelBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel-bench",
-        abstract: "Times GEMM, causal attention and a decoder training step on the CPU.",
+        abstract: "Times GEMM, causal attention, a decoder training step and batched generation on the CPU.",
         discussion: """
             Every subcommand prints a table, or with --json one JSON object per line. \
             Benchmarks/pytorch_reference.py runs the same configurations in PyTorch and \
             compares the two (`python3 Benchmarks/pytorch_reference.py compare`).
             """,
-        subcommands: [MatmulBenchmark.self, AttentionBenchmark.self, TrainStepBenchmark.self])
+        subcommands: [MatmulBenchmark.self, AttentionBenchmark.self, TrainStepBenchmark.self, GenerateBenchmark.self])
 
     /// Re-executes with OpenBLAS's AVX-512 kernels when the loader picked slower ones
     /// (OpenBLAS reads OPENBLAS_CORETYPE only at load time), then parses the arguments.
@@ -41,10 +42,10 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "Print one JSON object per result row instead of a table.")
     var json = false
 
-    @Option(help: "Timed samples per configuration, the median is reported (default: matmul 20, attention 20, train-step 10).")
+    @Option(help: "Timed samples per configuration, the median is reported (default: matmul 20, attention 20, train-step 10, generate 10).")
     var repeats: Int?
 
-    @Option(help: "Untimed calls before timing starts (default: matmul 3, attention 2, train-step 2).")
+    @Option(help: "Untimed calls before timing starts (default: matmul 3, attention 2, train-step 2, generate 2).")
     var warmup: Int?
 
     @Option(name: .customLong("min-sample-ms"),

@@ -73,14 +73,15 @@ extension LanguageModel {
             var finished = [Bool](repeating: false, count: batch)
             var generator = RandomGenerator(seed: options.seed)
             let embedNew = tokenEmbedding ?? { self.embed($0) }
-            for _ in 0..<options.maxNewTokens {
+            for step in 0..<options.maxNewTokens {
                 let last = hidden.value.sliced(axis: 1, (hidden.shape[1] - 1)..<hidden.shape[1])   // [B, 1, C]
                 let logits = self.logits(Variable(last.contiguous())).value.reshaped([batch, -1])
                 let next = Self.chooseTokens(logits, options: options, generator: &generator)
                 for b in 0..<batch where !finished[b] {
                     if next[b] == stopToken { finished[b] = true } else { generated[b].append(next[b]) }
                 }
-                if finished.allSatisfy({ $0 }) { break }
+                // The last token needs no forward pass: nothing reads its hidden state.
+                if finished.allSatisfy({ $0 }) || step == options.maxNewTokens - 1 { break }
                 let ids = IndexTensor(shape: [batch, 1], values: next.map { Int32($0) })
                 let keyLength = cache.length + 1
                 hidden = hiddenStates(embedNew(ids), mask: AttentionMask(isCausal: false,
