@@ -106,12 +106,16 @@ public final class EncoderBasedVLM: Module, VisionLanguageModel {
         let encoderFrozen = !encoderParameters.contains { $0.1.requiresGrad }
         let features: Variable
         if encoderFrozen && cachesFrozenFeatures {
-            let byID = Dictionary(samples.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let perSample = try featureCache.outputs(for: samples.map(\.id), weights: encoderParameters.map(\.1.value)) { ids in
-                let computed = try withoutGradients {
-                    visionTower.patchFeatures(Variable(try imageTensor(ids.map { byID[$0]! }))).value
+            // Keys pair the id with the image's content, so two datasets that reuse an id never
+            // share an entry. Each image is encoded on its own: a GEMM's last bits can depend on
+            // how many rows it has, and cached features must not depend on which batch (of which
+            // run, when runs go side by side) asked first.
+            let keyed = samples.map { (FrozenOutputCache<Tensor>.key(id: $0.id, image: $0.image), $0) }
+            let byKey = Dictionary(keyed, uniquingKeysWith: { first, _ in first })
+            let perSample = try featureCache.outputs(for: keyed.map(\.0), weights: encoderParameters.map(\.1.value)) { keys in
+                try keys.map { key in
+                    try withoutGradients { visionTower.patchFeatures(Variable(try imageTensor([byKey[key]!]))).value }
                 }
-                return (0..<ids.count).map { computed.sliced(axis: 0, $0..<($0 + 1)).contiguous() }
             }
             features = Variable(Tensor.concatenate(perSample, axis: 0))
         } else if encoderFrozen {

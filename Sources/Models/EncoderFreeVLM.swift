@@ -140,10 +140,12 @@ public final class EncoderFreeVLM: Module, VisionLanguageModel {
             }
         }
         guard cachesImageTokens else { return try imageTokenizer.encode(samples.map(\.image)) }
-        let byID = Dictionary(samples.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return try imageCodeCache.outputs(for: samples.map(\.id), weights: imageTokenizer.namedParameters().map(\.1.value),
-                                          revision: imageTokenizer.revision) { ids in
-            try imageTokenizer.encode(ids.map { byID[$0]!.image })
+        // Keys pair the id with the image's content, so two datasets that reuse an id never share an entry.
+        let keyed = samples.map { (FrozenOutputCache<[Int]>.key(id: $0.id, image: $0.image), $0) }
+        let byKey = Dictionary(keyed, uniquingKeysWith: { first, _ in first })
+        return try imageCodeCache.outputs(for: keyed.map(\.0), weights: imageTokenizer.namedParameters().map(\.1.value),
+                                          revision: imageTokenizer.revision) { keys in
+            try imageTokenizer.encode(keys.map { byKey[$0]!.image })
         }
     }
 

@@ -9,6 +9,7 @@
 // by a module with other weights (weights that were trained, replaced or loaded anew), so a
 // stale entry can never be returned.
 
+import Datasets
 import Foundation
 import Tensors
 
@@ -21,6 +22,17 @@ public final class FrozenOutputCache<Output>: @unchecked Sendable {
     private var revision = 0
 
     public init() {}
+
+    /// The cache key of a sample: its id and a fingerprint of its pixels (ids are unique within a
+    /// dataset, not across datasets, and a shared cache may serve several).
+    public static func key(id: String, image: Image) -> String {
+        var hasher = Hasher()
+        hasher.combine(image.channels)
+        hasher.combine(image.height)
+        hasher.combine(image.width)
+        for pixel in image.pixels { hasher.combine(pixel.bitPattern) }
+        return "\(id)#\(hasher.finalize())"
+    }
 
     /// Number of cached samples.
     public var count: Int {

@@ -130,18 +130,24 @@ import Testing
         }
     }
 
-    @Test func centralBaselineTrainsOnThePooledData() throws {
+    /// Several seeds: at the fixtures' learning rate one seed can land in a collapsed minimum by
+    /// rounding alone (it did when the attention kernel changed), so the claim is checked on three.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func centralBaselineTrainsOnThePooledData(seed: UInt64) throws {
         let (clients, test) = FederationFixtures.federation(clients: 3)
         let model = try FederationFixtures.model()
         let before = try ModelEvaluator(config: FederationFixtures.config()).evaluate(model, on: test)
             .value(task: .captioning, metric: .rougeL)!
+        var config = FederationFixtures.config(rounds: 2, seed: seed)
+        config.learningRate = 1e-2
+        config.minimumLearningRate = 5e-3
         let central = try FederatedSimulation.central(model: model, strategy: .connectorAndLoRA,
-                                                      clients: clients, testSamples: test,
-                                                      config: FederationFixtures.config(rounds: 2))
+                                                      clients: clients, testSamples: test, config: config)
         #expect(central.clients.count == 1)
         #expect(central.clients[0].count == clients.reduce(0) { $0 + $1.count })
         let records = try central.run()
         let after = records.last!.evaluation!.value(task: .captioning, metric: .rougeL)!
+        #expect(records.last!.meanTrainingLoss < records.first!.meanTrainingLoss)
         #expect(after > before + 0.1, "central ROUGE-L \(before) -> \(after)")
     }
 
