@@ -528,32 +528,15 @@ enum RowKernels {
         return Swift.max(Swift.max(quarter[0], quarter[1]), Swift.max(quarter[2], quarter[3]))
     }
 
-    /// e^x for x ≤ 0 (scores minus their row maximum or log-sum-exp), −∞ included: the scheme of
-    /// `VectorMath.exp` (Cody–Waite reduction, the same degree-6 polynomial, 2^n from exponent bits)
-    /// without the overflow, +∞ and NaN selects that cannot trigger here. Inputs below −86.6 give 0
-    /// (e^−86.6 ≈ 2·10⁻³⁸): clamping there keeps every intermediate a normal float. Clamping at
-    /// −87.34 instead, as `VectorMath.exp` does, makes p · 2⁻¹²⁶ subnormal for the masked (−∞) lanes,
-    /// and each subnormal product costs a microcode assist of ~100 cycles.
+    /// e^x for x ≤ 0 (scores minus their row maximum or log-sum-exp), −∞ included: the
+    /// polynomial of `VectorMath.expOfClamped` without the overflow, +∞ and NaN selects that
+    /// cannot trigger here. Inputs below −86.6 give 0 (e^−86.6 ≈ 2·10⁻³⁸), which keeps every
+    /// intermediate a normal float (a subnormal product costs a microcode assist of ~100 cycles).
     @inline(__always)
     static func expNonPositive(_ x: Vector) -> Vector {
         let lower: Float = -86.6
         let underflow = x .< lower
-        let clamped = x.replacing(with: lower, where: underflow)
-        let shifter: Float = 12_582_912
-        let shifted = clamped * 1.44269504088896341 + shifter
-        let n = shifted - shifter
-        var r = clamped - n * 0.693359375
-        r = r - n * -2.12194440e-4
-        var p = Vector(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * (r * r) + r + 1
-        let shiftedBits = unsafeBitCast(shifted, to: SIMD16<Int32>.self)
-        let exponent = (shiftedBits &+ (127 - 0x4B40_0000)) &<< 23
-        return (p * unsafeBitCast(exponent, to: Vector.self)).replacing(with: 0, where: underflow)
+        return VectorMath.expOfClamped(x.replacing(with: lower, where: underflow)).replacing(with: 0, where: underflow)
     }
 
     /// row[c] = e^(row[c] − shift) for c < count and 0 for count ≤ c < end; returns the sum.

@@ -28,6 +28,18 @@ public enum VectorMath {
         // product costs a microcode assist of about a hundred cycles.
         var clamped = x.replacing(with: 0, where: x .< lower)
         clamped.replace(with: upper, where: clamped .> upper)
+        var result = expOfClamped(clamped)
+        result.replace(with: 0, where: x .< lower)
+        result.replace(with: .infinity, where: x .> upper)
+        result.replace(with: x, where: x .!= x)       // NaN in, NaN out
+        return result
+    }
+
+    /// e^x for lanes already inside [−87.3, 88.4] (callers clamp and select their own special
+    /// cases): Cody–Waite reduction x = n ln 2 + r, the degree-6 polynomial for e^r, 2^n built in
+    /// the exponent bits. Shared by `exp` and by kernels that know their inputs' range.
+    @inlinable
+    public static func expOfClamped(_ clamped: Vector) -> Vector {
         // Round x·log2(e) to the nearest integer n by adding 1.5·2²³: the sum's low mantissa
         // bits then hold n in two's complement (no SSE4.1 `roundps` or cvt needed).
         let shifter: Float = 12_582_912
@@ -46,11 +58,7 @@ public enum VectorMath {
         // exponent stays in 1...254. Bits of `shifted` are 0x4B400000 + n.
         let shiftedBits = unsafeBitCast(shifted, to: SIMD16<Int32>.self)
         let exponent = (shiftedBits &+ (127 - 0x4B40_0000)) &<< 23
-        var result = p * unsafeBitCast(exponent, to: Vector.self)
-        result.replace(with: 0, where: x .< lower)
-        result.replace(with: .infinity, where: x .> upper)
-        result.replace(with: x, where: x .!= x)       // NaN in, NaN out
-        return result
+        return p * unsafeBitCast(exponent, to: Vector.self)
     }
 
     /// 1 / (1 + e^−x) per lane.
