@@ -125,11 +125,7 @@ struct TrainStepBenchmark: ParsableCommand {
         row.set("benchmark", "train-step")
         row.set("implementation", "swift")
         row.set("case", caseLabel)
-        row.set("vocab", config.vocabularySize)
-        row.set("d_model", config.dimension)
-        row.set("layers", config.layers)
-        row.set("heads", config.heads)
-        row.set("hidden", config.hiddenDimension)
+        row.setDecoderShape(config)
         row.set("batch", batch)
         row.set("seq", sequenceLength)
         row.set("parameters", parameters)
@@ -140,5 +136,17 @@ struct TrainStepBenchmark: ParsableCommand {
         row.set("first_loss", Double(losses.first!))
         row.set("last_loss", Double(losses.last!))
         return (row, cells, timing)
+    }
+}
+
+extension ResultRow {
+    /// The benchmark decoder's sizes (vocab, d_model, layers, heads, hidden), as both the
+    /// train-step and generate rows report them.
+    mutating func setDecoderShape(_ config: LanguageModelConfig) {
+        set("vocab", config.vocabularySize)
+        set("d_model", config.dimension)
+        set("layers", config.layers)
+        set("heads", config.heads)
+        set("hidden", config.hiddenDimension)
     }
 }

@@ -7,26 +7,18 @@
 import Foundation
 import Tensors
 
-/// Which keys each query may attend to.
-public struct AttentionMask: Sendable {
-    /// Query i (absolute position `causalOffset + i`) sees keys 0...causalOffset + i.
-    public var isCausal: Bool
-    /// Absolute position of the first query (the length of a KV cache before this step).
-    public var causalOffset: Int
-    /// Additive bias broadcastable to [B, H, TQ, TK]: 0 where allowed, −∞ where masked
-    /// (padding masks, block masks such as the encoder-free model's full-attention image span).
-    public var bias: Tensor?
+/// Which keys each query may attend to: the fused kernel's own mask type (causal with an
+/// offset, and/or an additive bias for padding and block masks such as the encoder-free model's
+/// full-attention image span), so the primitive hands it over unchanged.
+public typealias AttentionMask = AttentionKernel.Mask
 
-    public init(isCausal: Bool = false, causalOffset: Int = 0, bias: Tensor? = nil) {
-        self.isCausal = isCausal
-        self.causalOffset = causalOffset
-        self.bias = bias
-    }
-
+extension AttentionKernel.Mask {
     /// No masking.
-    public static let none = AttentionMask()
+    public static let none = AttentionKernel.Mask()
     /// Causal masking starting at absolute position `offset`.
-    public static func causal(offset: Int = 0) -> AttentionMask { AttentionMask(isCausal: true, causalOffset: offset) }
+    public static func causal(offset: Int = 0) -> AttentionKernel.Mask {
+        AttentionKernel.Mask(isCausal: true, causalOffset: offset)
+    }
 }
 
 extension Variable {
@@ -39,12 +31,11 @@ extension Variable {
     /// - Parameter scale: defaults to 1 / sqrt(D).
     public static func scaledDotProductAttention(query q: Variable, key k: Variable, value v: Variable,
                                                  mask: AttentionMask = .none, scale: Float? = nil) -> Variable {
-        let kernelMask = AttentionKernel.Mask(isCausal: mask.isCausal, causalOffset: mask.causalOffset, bias: mask.bias)
         let qv = q.value.contiguous(), kv = k.value.contiguous(), vv = v.value.contiguous()
-        let (output, logSumExp) = AttentionKernel.forward(query: qv, key: kv, value: vv, mask: kernelMask, scale: scale)
+        let (output, logSumExp) = AttentionKernel.forward(query: qv, key: kv, value: vv, mask: mask, scale: scale)
         return record(output, parents: [q, k, v], operation: "attention") { g in
             let gradients = AttentionKernel.backward(query: qv, key: kv, value: vv, output: output, logSumExp: logSumExp,
-                                                     outputGradient: g, mask: kernelMask, scale: scale)
+                                                     outputGradient: g, mask: mask, scale: scale)
             return [q.requiresGrad ? gradients.query : nil, k.requiresGrad ? gradients.key : nil,
                     v.requiresGrad ? gradients.value : nil]
         }

@@ -33,7 +33,8 @@ public enum AttentionKernel {
         public var isCausal: Bool
         /// Absolute position of the first query (the KV-cache length before this step).
         public var causalOffset: Int
-        /// Additive bias broadcastable to [B, H, TQ, TK], −∞ where masked (padding, block masks).
+        /// Additive bias broadcastable to [B, H, TQ, TK]: 0 where allowed, −∞ where masked
+        /// (padding masks, block masks such as the encoder-free model's full-attention image span).
         public var bias: Tensor?
 
         public init(isCausal: Bool = false, causalOffset: Int = 0, bias: Tensor? = nil) {
