@@ -64,6 +64,16 @@ extension Variable {
     public func gelu() -> Variable { pointwise("gelu", { $0.gelu() }) { x, _ in x.map(Activation.geluDerivative) } }
     /// SiLU (swish), used by SwiGLU.
     public func silu() -> Variable { pointwise("silu", { $0.silu() }) { x, _ in x.siluDerivative() } }
+
+    /// silu(gate) ⊙ up, the gate of a SwiGLU MLP, fused forward and backward
+    /// (`Tensor.swiGLU`); equal bit for bit to `gate.silu() * up`.
+    public static func swiGLU(gate: Variable, up: Variable) -> Variable {
+        let g = gate.value, u = up.value
+        return record(Tensor.swiGLU(gate: g, up: u), parents: [gate, up], operation: "swiGLU") { dh in
+            let gradients = Tensor.swiGLUBackward(gate: g, up: u, outputGradient: dh)
+            return [gate.requiresGrad ? gradients.gate : nil, up.requiresGrad ? gradients.up : nil]
+        }
+    }
 }
 
 // MARK: - Products
@@ -112,6 +122,53 @@ extension Variable {
             let dw = weight.requiresGrad ? Tensor.matmul(g2, flat, transposeA: true) : nil      // dW = Gᵀ x
             let db = (bias?.requiresGrad ?? false) ? g2.sum(axis: 0) : nil                      // db = Σ G
             return bias == nil ? [dx, dw] : [dx, dw, db]
+        }
+    }
+
+    /// A linear layer with a low-rank update, fused (LoRA, Hu et al., 2022):
+    /// y = x Wᵀ + b + scale · ((x ⊙ m) Aᵀ) Bᵀ with `down` A [r, in], `up` B [out, r] and an
+    /// optional mask m of x's shape on the update's input (inverted dropout).
+    /// The update is added by a GEMM that accumulates into the base output, and its backward
+    /// adds into the base input gradient the same way, so no [N, out] or [N, in] temporary is
+    /// made for the low-rank path; `linear(x, W, b) + linear(linear(x ⊙ m, A), B) · scale`
+    /// computes the same values up to rounding.
+    public static func lowRankAdaptedLinear(_ x: Variable, weight: Variable, bias: Variable?, down: Variable, up: Variable,
+                                            scale: Float, inputMask: Tensor? = nil) -> Variable {
+        let inFeatures = weight.shape[1], outFeatures = weight.shape[0], rank = down.shape[0]
+        precondition(x.shape.last == inFeatures,
+                     "lowRankAdaptedLinear: input \(x.shape) does not end in \(inFeatures) features (weight \(weight.shape))")
+        precondition(down.shape == [rank, inFeatures] && up.shape == [outFeatures, rank],
+                     "lowRankAdaptedLinear: down \(down.shape) and up \(up.shape) do not fit weight \(weight.shape)")
+        if let inputMask { precondition(inputMask.shape == x.shape, "lowRankAdaptedLinear: mask \(inputMask.shape) is not input \(x.shape)") }
+        if let bias { precondition(bias.shape == [outFeatures], "lowRankAdaptedLinear: bias \(bias.shape) must be [\(outFeatures)]") }
+        let flat = x.value.reshaped([-1, inFeatures])                                  // [N, in]
+        let flatMask = inputMask?.reshaped([-1, inFeatures])
+        let adapterInput = flatMask.map { flat * $0 } ?? flat                         // x ⊙ m
+        let w = weight.value, a = down.value, b = up.value
+        let scaledRankOutput = Tensor.matmul(adapterInput, a, transposeB: true) * scale  // s (x ⊙ m) Aᵀ [N, r]
+        var y = Tensor.matmul(flat, w, transposeB: true)
+        if let bias { y = y + bias.value }
+        y.addMatmul(scaledRankOutput, b, transposeB: true)                              // += s (x ⊙ m) Aᵀ Bᵀ
+        let outShape = Array(x.shape.dropLast()) + [outFeatures], xShape = x.shape
+        let parents = [x, weight, down, up] + [bias].compactMap { $0 }
+        return record(y.reshaped(outShape), parents: parents, operation: "lowRankAdaptedLinear") { g in
+            let g2 = g.reshaped([-1, outFeatures])                                       // G [N, out]
+            let rankGradient = Tensor.matmul(g2, b) * scale                              // d((x ⊙ m) Aᵀ) = s G B [N, r]
+            let du = up.requiresGrad ? Tensor.matmul(g2, scaledRankOutput, transposeA: true) : nil   // dB = Gᵀ s(x ⊙ m)Aᵀ
+            let dd = down.requiresGrad ? Tensor.matmul(rankGradient, adapterInput, transposeA: true) : nil  // dA
+            var dx: Tensor? = nil
+            if x.requiresGrad {
+                var inputGradient = Tensor.matmul(g2, w)                                 // G W
+                if let flatMask {
+                    inputGradient += Tensor.matmul(rankGradient, a) * flatMask          // + (s G B A) ⊙ m
+                } else {
+                    inputGradient.addMatmul(rankGradient, a)                             // + s G B A
+                }
+                dx = inputGradient.reshaped(xShape)
+            }
+            let dw = weight.requiresGrad ? Tensor.matmul(g2, flat, transposeA: true) : nil
+            let db = (bias?.requiresGrad ?? false) ? g2.sum(axis: 0) : nil
+            return bias == nil ? [dx, dw, dd, du] : [dx, dw, dd, du, db]
         }
     }
 }
@@ -296,10 +353,7 @@ extension Variable {
     public func dropout(rate: Float, generator: inout RandomGenerator) -> Variable {
         precondition(rate >= 0 && rate < 1, "dropout: rate \(rate) must be in [0, 1)")
         if rate == 0 { return self }
-        var mask = Tensor(uninitializedShape: shape)
-        mask.withUnsafeMutableBufferPointer { m in
-            if let base = m.baseAddress { generator.fillDropoutMask(base, count: m.count, rate: rate) }
-        }
+        let mask = Tensor.dropoutMask(shape: shape, rate: rate, generator: &generator)
         return Variable.record(value * mask, parents: [self], operation: "dropout") { g in [g * mask] }
     }
 }

@@ -73,6 +73,14 @@ public final class LoRAAdapter: LinearAdapter {
         return Variable.linear(Variable.linear(input, weight: loraA, bias: nil), weight: loraB, bias: nil) * scale
     }
 
+    /// W x + b + (α / r) · B A dropout(x), fused into the base layer's products
+    /// (`Variable.lowRankAdaptedLinear`).
+    public override func output(_ x: Variable, base layer: Linear) -> Variable {
+        if isMerged { return Variable.linear(x, weight: layer.weight, bias: layer.bias) }
+        return Variable.lowRankAdaptedLinear(x, weight: layer.weight, bias: layer.bias, down: loraA, up: loraB, scale: scale,
+                                             inputMask: isTraining ? _dropout.nextMask(shape: x.shape) : nil)
+    }
+
 
     /// ΔW = scale · B A [out, in].
     public var deltaWeight: Tensor { Tensor.matmul(loraB.value, loraA.value) * scale }

@@ -10,6 +10,12 @@ open class LinearAdapter: Module {
     open func delta(_ x: Variable) -> Variable {
         preconditionFailure("\(type(of: self)) must override delta(_:)")
     }
+
+    /// The adapted layer's output for input `x`: by default the base layer's output plus
+    /// `delta(x)`. Adapters override it to fuse their term into the base product.
+    open func output(_ x: Variable, base layer: Linear) -> Variable {
+        Variable.linear(x, weight: layer.weight, bias: layer.bias) + delta(x)
+    }
 }
 
 /// y = x Wᵀ + b, weight [out, in] (PyTorch layout), optional adapter.
@@ -38,9 +44,8 @@ public final class Linear: Module {
     public override func key(forProperty name: String) -> String { name == "adapter" ? "" : Module.snakeCase(name) }
 
     public func callAsFunction(_ x: Variable) -> Variable {
-        let y = Variable.linear(x, weight: weight, bias: bias)
-        guard let adapter else { return y }
-        return y + adapter.delta(x)
+        guard let adapter else { return Variable.linear(x, weight: weight, bias: bias) }
+        return adapter.output(x, base: self)
     }
 }
 
@@ -106,6 +111,13 @@ public final class Dropout: Module {
         guard isTraining, rate > 0 else { return x }
         return x.dropout(rate: rate, generator: &_generator)
     }
+    /// The next mask this layer would apply to an input of `shape`, or nil when it passes
+    /// inputs through unchanged (evaluation mode or rate 0). Draws from the same stream as
+    /// `callAsFunction`, for layers that fuse the mask into another operation.
+    public func nextMask(shape: [Int]) -> Tensor? {
+        guard isTraining, rate > 0 else { return nil }
+        return Tensor.dropoutMask(shape: shape, rate: rate, generator: &_generator)
+    }
 }
 
 /// Llama's gated MLP: down(silu(gate(x)) ⊙ up(x)).
@@ -118,5 +130,5 @@ public final class SwiGLU: Module {
         upProj = Linear(dimension, hiddenDimension, bias: false, generator: &generator)
         downProj = Linear(hiddenDimension, dimension, bias: false, generator: &generator)
     }
-    public func callAsFunction(_ x: Variable) -> Variable { downProj(gateProj(x).silu() * upProj(x)) }
+    public func callAsFunction(_ x: Variable) -> Variable { downProj(.swiGLU(gate: gateProj(x), up: upProj(x))) }
 }

@@ -91,3 +91,29 @@ extension Tensor {
         return result
     }
 }
+
+extension Tensor {
+    /// self += alpha · op(a) op(b) for rank-2 operands, in place: self [M, N], op(a) [M, K],
+    /// op(b) [K, N]. One GEMM with beta 1, so a sum of products needs no temporary for each
+    /// term (a low-rank update added to a layer's output, say).
+    public mutating func addMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
+                                   alpha: Float = 1) {
+        precondition(rank == 2 && a.rank == 2 && b.rank == 2,
+                     "addMatmul: needs rank-2 tensors, got \(shape) += \(a.shape) @ \(b.shape)")
+        let left = transposeA ? a.transposed() : a, right = transposeB ? b.transposed() : b
+        let m = left.shape[0], k = left.shape[1], n = right.shape[1]
+        precondition(right.shape[0] == k && shape == [m, n],
+                     "addMatmul: shapes do not fit: \(shape) += \(left.shape) @ \(right.shape)")
+        if m == 0 || n == 0 || k == 0 { return }
+        if !isContiguous { self = contiguous() }
+        let aOperand = left.gemmOperand(), bOperand = right.gemmOperand()
+        withUnsafeMutableBufferPointer { pc in
+            withExtendedLifetime((aOperand.tensor.storage, bOperand.tensor.storage)) {
+                BLAS.parallelGemm(transposeA: aOperand.transposed, transposeB: bOperand.transposed, m: m, n: n, k: k,
+                                  alpha: alpha, a: aOperand.tensor.storage.base + aOperand.tensor.offset, lda: aOperand.leading,
+                                  b: bOperand.tensor.storage.base + bOperand.tensor.offset, ldb: bOperand.leading,
+                                  beta: 1, c: pc.baseAddress!, ldc: n)
+            }
+        }
+    }
+}

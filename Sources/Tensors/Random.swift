@@ -154,3 +154,15 @@ extension Tensor {
         return randomUniform(shape, low: -bound, high: bound, using: &generator)
     }
 }
+
+extension Tensor {
+    /// An inverted-dropout mask of `shape`: 0 with probability `rate`, 1/(1 − rate) otherwise
+    /// (see `RandomGenerator.fillDropoutMask`).
+    public static func dropoutMask(shape: [Int], rate: Float, generator: inout RandomGenerator) -> Tensor {
+        var mask = Tensor(uninitializedShape: shape)
+        mask.withUnsafeMutableBufferPointer { m in
+            if let base = m.baseAddress { generator.fillDropoutMask(base, count: m.count, rate: rate) }
+        }
+        return mask
+    }
+}

@@ -58,6 +58,60 @@ struct ElementwiseGradientTests {
         expectGradientsMatch([x]) { v in probe(v[0].silu()) }
     }
 
+    @Test func fusedSwiGLU() {
+        let gate = seededTensor([2, 5], seed: 40, low: -3, high: 3), up = seededTensor([2, 5], seed: 41, low: -2, high: 2)
+        expectGradientsMatch([gate, up]) { v in probe(Variable.swiGLU(gate: v[0], up: v[1])) }
+    }
+
+    @Test(arguments: [false, true])
+    func lowRankAdaptedLinear(masked: Bool) {
+        // x [2, 3, 4] (batch folded into rows), W [5, 4], b [5], A [2, 4], B [5, 2].
+        let x = seededTensor([2, 3, 4], seed: 50), w = seededTensor([5, 4], seed: 51), bias = seededTensor([5], seed: 52)
+        let down = seededTensor([2, 4], seed: 53), up = seededTensor([5, 2], seed: 54)
+        var generator = RandomGenerator(seed: 55)
+        let mask = masked ? Tensor.dropoutMask(shape: x.shape, rate: 0.3, generator: &generator) : nil
+        expectGradientsMatch([x, w, bias, down, up]) { v in
+            probe(Variable.lowRankAdaptedLinear(v[0], weight: v[1], bias: v[2], down: v[3], up: v[4], scale: 1.5, inputMask: mask))
+        }
+        // Equal, up to rounding, to the unfused composition, in value and every gradient.
+        let upstream = seededTensor([2, 3, 5], seed: 56)
+        func run(fused: Bool) -> [Tensor] {
+            let variables = [x, w, bias, down, up].map { Variable($0, requiresGrad: true) }
+            let output: Variable
+            if fused {
+                output = Variable.lowRankAdaptedLinear(variables[0], weight: variables[1], bias: variables[2], down: variables[3],
+                                                       up: variables[4], scale: 1.5, inputMask: mask)
+            } else {
+                let adapterInput = mask.map { variables[0] * Variable($0) } ?? variables[0]
+                let update = Variable.linear(Variable.linear(adapterInput, weight: variables[3], bias: nil), weight: variables[4], bias: nil)
+                output = Variable.linear(variables[0], weight: variables[1], bias: variables[2]) + update * 1.5
+            }
+            output.backward(seed: upstream)
+            return [output.value] + variables.map { $0.grad! }
+        }
+        for (fused, composed) in zip(run(fused: true), run(fused: false)) {
+            #expect(fused.shape == composed.shape)
+            #expect(zip(fused.scalars, composed.scalars).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * (1 + Swift.abs($1)) })
+        }
+    }
+
+    /// The fused gate evaluates the composition's expressions in its order: values and both
+    /// gradients agree bit for bit, including the partial last vector (37 = 2·16 + 5 lanes).
+    @Test func fusedSwiGLUEqualsTheComposition() {
+        let gateValues = seededTensor([3, 37], seed: 42, low: -6, high: 6), upValues = seededTensor([3, 37], seed: 43)
+        let upstream = seededTensor([3, 37], seed: 44)
+        func run(fused: Bool) -> (Tensor, Tensor, Tensor) {
+            let gate = Variable(gateValues, requiresGrad: true), up = Variable(upValues, requiresGrad: true)
+            let output = fused ? Variable.swiGLU(gate: gate, up: up) : gate.silu() * up
+            output.backward(seed: upstream)
+            return (output.value, gate.grad!, up.grad!)
+        }
+        let fused = run(fused: true), composed = run(fused: false)
+        #expect(fused.0.scalars == composed.0.scalars)
+        #expect(fused.1.scalars == composed.1.scalars)
+        #expect(fused.2.scalars == composed.2.scalars)
+    }
+
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func matmulTransposeFlags(transposeA: Bool, transposeB: Bool) {
         // op(A) [3, 4] @ op(B) [4, 2]

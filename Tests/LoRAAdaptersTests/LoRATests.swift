@@ -59,6 +59,43 @@ final class Stack: Module {
         #expect(throws: LoRAError.self) { try LoRA.loadAdapterParameters(source.parameterSet { $0 == "lm_head.weight" }, into: target) }
     }
 
+    /// The adapted layer's fused forward and backward (`LoRAAdapter.output`) agree with the
+    /// composition base + delta, dropout included: both draw the same masks from the adapter's stream.
+    @Test func fusedAdaptedLayerMatchesBasePlusDelta() throws {
+        let fused = Stack(seed: 1), composed = Stack(seed: 1)
+        let configuration = LoRAConfiguration(rank: 2, alpha: 8, dropout: 0.25)
+        try LoRA.apply(to: fused, configuration: configuration, seed: 6)
+        try LoRA.apply(to: composed, configuration: configuration, seed: 6)
+        var generator = RandomGenerator(seed: 7)
+        for ((_, a), (_, b)) in zip(LoRA.adapters(in: fused), LoRA.adapters(in: composed)) {
+            a.loraB.value = .randomNormal(a.loraB.shape, std: 0.5, using: &generator)
+            b.loraB.value = a.loraB.value
+        }
+        let x = Tensor.randomNormal([2, 3, 8], using: &generator), upstream = Tensor.randomNormal([2, 3, 4], using: &generator)
+        func composition(_ stack: Stack, _ input: Variable) -> Variable {
+            var h = input
+            for block in stack.blocks {
+                for layer in [block.qProj, block.vProj] {
+                    h = Variable.linear(h, weight: layer.weight, bias: nil) + layer.adapter!.delta(h)
+                }
+            }
+            return stack.lmHead(h)
+        }
+        let fusedOutput = fused(Variable(x)), composedOutput = composition(composed, Variable(x))
+        fusedOutput.backward(seed: upstream)
+        composedOutput.backward(seed: upstream)
+        func close(_ a: Tensor, _ b: Tensor) -> Bool {
+            a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * (1 + Swift.abs($1)) }
+        }
+        #expect(close(fusedOutput.value, composedOutput.value))
+        for ((name, a), (_, b)) in zip(fused.trainableParameters(), composed.trainableParameters()) {
+            #expect(close(a.grad!, b.grad!), "gradient of \(name)")
+        }
+        // In evaluation mode no mask is drawn and the layer is deterministic.
+        fused.eval()
+        #expect(fused(Variable(x)).value == fused(Variable(x)).value)
+    }
+
     @Test func scaleIsAlphaOverRank() throws {
         let stack = Stack(seed: 1)
         try LoRA.apply(to: stack, configuration: LoRAConfiguration(rank: 4, alpha: 16), seed: 1)
