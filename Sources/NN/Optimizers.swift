@@ -85,12 +85,18 @@ public final class AdamW: Optimizer {
                         parameter.value.withUnsafeMutableBufferPointer { w in
                             let (gp, mp, vp, wp) = (g.baseAddress!, pm.baseAddress!, pv.baseAddress!, w.baseAddress!)
                             let inverseSqrtCorrection2 = 1 / correction2.squareRoot()
+                            // Sixteen lanes at a time (square root and division vectorise); the same
+                            // expressions in the same order as one element at a time, so the same bits.
                             parallelChunks(g.count, grain: 1 << 14) { range in
-                                for i in range {
-                                    let gi = gp[i]
-                                    mp[i] = b1 * mp[i] + (1 - b1) * gi
-                                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                                    wp[i] = wp[i] * decay - stepSize * mp[i] / (vp[i].squareRoot() * inverseSqrtCorrection2 + eps)
+                                VectorMath.forEachVector(in: range) { i, lanes in
+                                    let gi = VectorMath.load(gp + i, count: lanes)
+                                    let mi = b1 * VectorMath.load(mp + i, count: lanes) + (1 - b1) * gi
+                                    let vi = b2 * VectorMath.load(vp + i, count: lanes) + (1 - b2) * gi * gi
+                                    let wi = VectorMath.load(wp + i, count: lanes) * decay
+                                        - stepSize * mi / (vi.squareRoot() * inverseSqrtCorrection2 + eps)
+                                    VectorMath.store(mi, to: mp + i, count: lanes)
+                                    VectorMath.store(vi, to: vp + i, count: lanes)
+                                    VectorMath.store(wi, to: wp + i, count: lanes)
                                 }
                             }
                         }

@@ -17,20 +17,52 @@ public struct RotaryTables: Sendable {
 
     public init(length: Int, depth: Int, offset: Int, base: Float) {
         precondition(depth % 2 == 0 && depth > 0, "RotaryTables: depth \(depth) must be even and positive")
+        precondition(offset >= 0 && length >= 0, "RotaryTables: offset \(offset) and length \(length) must not be negative")
         self.length = length
         half = depth / 2
-        var cosines = [Float](repeating: 0, count: length * half), sines = cosines
+        // Every layer and step asks for the same rows; they are computed once per (depth, base)
+        // and sliced here (a copy of length · half values instead of as many cos/sin calls).
+        let full = RotaryTableCache.shared.tables(depth: depth, base: base, positions: offset + length)
+        cos = Array(full.cos[(offset * half)..<((offset + length) * half)])
+        sin = Array(full.sin[(offset * half)..<((offset + length) * half)])
+    }
+
+    /// cos and sin for positions 0 ..< `positions`, [positions, depth / 2] row-major.
+    static func computed(depth: Int, base: Float, positions: Int) -> (cos: [Float], sin: [Float]) {
+        let half = depth / 2
+        var cosines = [Float](repeating: 0, count: positions * half), sines = cosines
         // Angles in Double, as the reference computes its inverse frequencies in float64 before casting.
         let inverseFrequencies = (0..<half).map { Foundation.pow(Double(base), -2 * Double($0) / Double(depth)) }
-        for t in 0..<length {
+        for t in 0..<positions {
             for i in 0..<half {
-                let angle = Double(offset + t) * inverseFrequencies[i]
+                let angle = Double(t) * inverseFrequencies[i]
                 cosines[t * half + i] = Float(Foundation.cos(angle))
                 sines[t * half + i] = Float(Foundation.sin(angle))
             }
         }
-        cos = cosines
-        sin = sines
+        return (cosines, sines)
+    }
+}
+
+/// Rotary tables per (depth, base), grown to the longest position asked for so far (rounded
+/// up to a power of two, so a decoding loop that asks one position further each step computes
+/// the tables a logarithmic number of times).
+final class RotaryTableCache: @unchecked Sendable {
+    static let shared = RotaryTableCache()
+    private struct Key: Hashable { let depth: Int; let base: Float }
+    private var tables: [Key: (cos: [Float], sin: [Float], positions: Int)] = [:]
+    private let lock = NSLock()
+
+    func tables(depth: Int, base: Float, positions: Int) -> (cos: [Float], sin: [Float]) {
+        let key = Key(depth: depth, base: base)
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = tables[key], cached.positions >= positions { return (cached.cos, cached.sin) }
+        var capacity = 64
+        while capacity < positions { capacity *= 2 }
+        let computed = RotaryTables.computed(depth: depth, base: base, positions: capacity)
+        tables[key] = (computed.cos, computed.sin, capacity)
+        return computed
     }
 }
 

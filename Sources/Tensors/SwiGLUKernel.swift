@@ -19,7 +19,7 @@ extension Tensor {
                 result.withUnsafeMutableBufferPointer { ph in
                     guard let gBase = pg.baseAddress, let uBase = pu.baseAddress, let hBase = ph.baseAddress else { return }
                     parallelChunks(ph.count, grain: Tensor.elementwiseGrain) { range in
-                        forEachVector(in: range) { i, lanes in
+                        VectorMath.forEachVector(in: range) { i, lanes in
                             let x = VectorMath.load(gBase + i, count: lanes)
                             let silu = x * VectorMath.sigmoid(x)
                             VectorMath.store(silu * VectorMath.load(uBase + i, count: lanes), to: hBase + i, count: lanes)
@@ -46,7 +46,7 @@ extension Tensor {
                             guard let gBase = pg.baseAddress, let uBase = pu.baseAddress, let dhBase = pdh.baseAddress,
                                   let dgBase = pdg.baseAddress, let duBase = pdu.baseAddress else { return }
                             parallelChunks(pdg.count, grain: Tensor.elementwiseGrain) { range in
-                                forEachVector(in: range) { i, lanes in
+                                VectorMath.forEachVector(in: range) { i, lanes in
                                     let x = VectorMath.load(gBase + i, count: lanes)
                                     let incoming = VectorMath.load(dhBase + i, count: lanes)
                                     let sigma = VectorMath.sigmoid(x)
@@ -63,17 +63,5 @@ extension Tensor {
             }
         }
         return (gateGradient, upGradient)
-    }
-
-    /// Calls `body(start, lanes)` for consecutive blocks of `range`, 16 elements at a time and
-    /// a shorter last block.
-    @inlinable
-    static func forEachVector(in range: Range<Int>, _ body: (Int, Int) -> Void) {
-        var i = range.lowerBound
-        while i + VectorMath.width <= range.upperBound {
-            body(i, VectorMath.width)
-            i += VectorMath.width
-        }
-        if i < range.upperBound { body(i, range.upperBound - i) }
     }
 }

@@ -65,6 +65,18 @@ public enum VectorMath {
     @inlinable
     public static func sigmoid(_ x: Vector) -> Vector { 1 / (1 + exp(-x)) }
 
+    /// Calls `body(start, lanes)` for consecutive blocks of `range`, 16 elements at a time and
+    /// a shorter last block.
+    @inlinable
+    public static func forEachVector(in range: Range<Int>, _ body: (Int, Int) -> Void) {
+        var i = range.lowerBound
+        while i + VectorMath.width <= range.upperBound {
+            body(i, VectorMath.width)
+            i += VectorMath.width
+        }
+        if i < range.upperBound { body(i, range.upperBound - i) }
+    }
+
     /// Loads `count` ≤ 16 elements from `pointer`, filling the other lanes with `padding`.
     @inlinable
     public static func load(_ pointer: UnsafePointer<Float>, count: Int, padding: Float = 0) -> Vector {
