@@ -61,7 +61,7 @@ extension Variable {
     public func sigmoid() -> Variable { pointwise("sigmoid", { $0.sigmoid() }) { _, y in y * (1 - y) } }
     public func relu() -> Variable { pointwise("relu", { $0.relu() }) { x, _ in x.map { $0 > 0 ? 1 : 0 } } }
     /// Exact (erf) GELU, as `torch.nn.GELU()`.
-    public func gelu() -> Variable { pointwise("gelu", { $0.gelu() }) { x, _ in x.map(Activation.geluDerivative) } }
+    public func gelu() -> Variable { pointwise("gelu", { $0.gelu() }) { x, _ in x.geluDerivative() } }
     /// SiLU (swish), used by SwiGLU.
     public func silu() -> Variable { pointwise("silu", { $0.silu() }) { x, _ in x.siluDerivative() } }
 

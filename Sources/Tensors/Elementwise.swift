@@ -75,7 +75,9 @@ extension Tensor {
     /// d silu / dx at each element.
     public func siluDerivative() -> Tensor { apply(Kernels.SiLUDerivative()) }
     /// GELU with the exact erf form, as `torch.nn.GELU()` (LLaVA's `mlp2x_gelu` uses it).
-    public func gelu() -> Tensor { map { Activation.gelu($0) } }
+    public func gelu() -> Tensor { apply(Kernels.GELU()) }
+    /// d gelu / dx at each element.
+    public func geluDerivative() -> Tensor { apply(Kernels.GELUDerivative()) }
 
     /// True when every element is finite (no NaN, no ±Inf).
     public var isFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } } }

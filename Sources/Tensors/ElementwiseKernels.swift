@@ -116,6 +116,18 @@ public enum Kernels {
         public init() {}
         @inlinable public func callAsFunction(_ x: Vector) -> Vector { x * VectorMath.sigmoid(x) }
     }
+    /// GELU with the exact (erf) form, x Φ(x), as `torch.nn.GELU()`.
+    public struct GELU: UnaryKernel {
+        public init() {}
+        @inlinable public func callAsFunction(_ x: Vector) -> Vector { x * VectorMath.normalCDF(x) }
+    }
+    /// d gelu / dx = Φ(x) + x φ(x), φ the standard normal density.
+    public struct GELUDerivative: UnaryKernel {
+        public init() {}
+        @inlinable public func callAsFunction(_ x: Vector) -> Vector {
+            VectorMath.normalCDF(x) + x * (0.3989422804014327 * VectorMath.exp(-0.5 * x * x))
+        }
+    }
     /// σ(x) (1 + x (1 − σ(x))).
     public struct SiLUDerivative: UnaryKernel {
         public init() {}

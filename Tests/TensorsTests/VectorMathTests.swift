@@ -53,4 +53,42 @@ import Tensors
             #expect(output[count] == -1, "wrote past the end for count \(count)")
         }
     }
+
+    /// Φ against float64 erfc: absolute error below 1e−6 everywhere, and a small relative error
+    /// in the lower tail, where GELU's values are tiny (1 + erf would cancel there).
+    @Test func normalCDFMatchesFloat64() {
+        var worstAbsolute = 0.0, worstTailRelative = 0.0
+        var x: Float = -12
+        while x < 12 {
+            var lanes = VectorMath.Vector()
+            for lane in 0..<16 { lanes[lane] = x + Float(lane) * 0.00093 }
+            let result = VectorMath.normalCDF(lanes)
+            for lane in 0..<16 {
+                let exact = 0.5 * Foundation.erfc(-Double(lanes[lane]) / 2.0.squareRoot())
+                worstAbsolute = max(worstAbsolute, abs(Double(result[lane]) - exact))
+                if lanes[lane] < 0 && lanes[lane] > -9 {
+                    worstTailRelative = max(worstTailRelative, abs(Double(result[lane]) - exact) / exact)
+                }
+            }
+            x += 0.0149
+        }
+        #expect(worstAbsolute < 1e-6, "worst absolute error \(worstAbsolute)")
+        #expect(worstTailRelative < 2e-5, "worst relative error in the lower tail \(worstTailRelative)")
+        var special = VectorMath.Vector(repeating: 0)
+        special[1] = .infinity; special[2] = -.infinity; special[3] = .nan
+        let r = VectorMath.normalCDF(special)
+        #expect(r[0] == 0.5 && r[1] == 1 && r[2] == 0 && r[3].isNaN)
+    }
+
+    /// GELU and its derivative through the tensor kernels against the float64 formulas.
+    @Test func geluKernelsMatchFloat64() {
+        let values = (0..<301).map { Float($0) * 0.05 - 7.5 }
+        let x = Tensor(shape: [values.count], scalars: values)
+        for (index, value) in values.enumerated() {
+            let v = Double(value), cdf = 0.5 * Foundation.erfc(-v / 2.0.squareRoot())
+            let gelu = v * cdf, derivative = cdf + v * Foundation.exp(-0.5 * v * v) / (2 * Double.pi).squareRoot()
+            #expect(abs(Double(x.gelu().scalars[index]) - gelu) <= 1e-6 * max(1, abs(gelu)), "gelu(\(value))")
+            #expect(abs(Double(x.geluDerivative().scalars[index]) - derivative) <= 2e-6, "gelu'(\(value))")
+        }
+    }
 }
