@@ -44,7 +44,9 @@ extension Tensor {
                         let peak = VectorMath.maximum(x, count: length)
                         let total = VectorMath.sumExpShifted(x, shift: peak, count: length)
                         let logTotal = peak + Foundation.log(total)
-                        for j in 0..<length { y[j] = x[j] - logTotal }
+                        VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                            VectorMath.store(VectorMath.load(x + j, count: lanes) - logTotal, to: y + j, count: lanes)
+                        }
                     }
                 }
             }
@@ -63,9 +65,11 @@ extension Tensor {
                     parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, length))) { range in
                         for r in range {
                             let yr = yb + r * length, gr = gb + r * length, dr = db + r * length
-                            var dot: Float = 0
-                            for j in 0..<length { dot += yr[j] * gr[j] }
-                            for j in 0..<length { dr[j] = yr[j] * (gr[j] - dot) }
+                            let dot = VectorMath.dot(yr, gr, count: length)
+                            VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                                let yj = VectorMath.load(yr + j, count: lanes)
+                                VectorMath.store(yj * (VectorMath.load(gr + j, count: lanes) - dot), to: dr + j, count: lanes)
+                            }
                         }
                     }
                 }
@@ -85,9 +89,11 @@ extension Tensor {
                     parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, length))) { range in
                         for r in range {
                             let orow = ob + r * length, gr = gb + r * length, dr = db + r * length
-                            var total: Float = 0
-                            for j in 0..<length { total += gr[j] }
-                            for j in 0..<length { dr[j] = gr[j] - Foundation.exp(orow[j]) * total }
+                            let total = VectorMath.sum(gr, count: length)
+                            VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                                let softmax = VectorMath.exp(VectorMath.load(orow + j, count: lanes))
+                                VectorMath.store(VectorMath.load(gr + j, count: lanes) - softmax * total, to: dr + j, count: lanes)
+                            }
                         }
                     }
                 }
@@ -117,19 +123,22 @@ extension Tensor {
                         parallelChunks(rows, grain: Swift.max(1, 8192 / Swift.max(1, length))) { range in
                             for r in range {
                                 let xr = xb + r * length, yr = yb + r * length
-                                var sum: Float = 0
-                                for j in 0..<length { sum += xr[j] }
-                                let mu = sum / Float(length)
-                                var variance: Float = 0
-                                for j in 0..<length { let c = xr[j] - mu; variance += c * c }
-                                let rstd = 1 / (variance / Float(length) + epsilon).squareRoot()
+                                let mu = VectorMath.sum(xr, count: length) / Float(length)
+                                var squares = VectorMath.Vector()
+                                VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                                    // Padding lanes would add (0 − μ)²: keep them out of the sum.
+                                    let c = (VectorMath.load(xr + j, count: lanes) - mu)
+                                        .replacing(with: 0, where: VectorMath.laneIndices .>= Int32(lanes))
+                                    squares += c * c
+                                }
+                                let rstd = 1 / (squares.sum() / Float(length) + epsilon).squareRoot()
                                 mb[r] = mu
                                 rb[r] = rstd
-                                for j in 0..<length {
-                                    var v = (xr[j] - mu) * rstd
-                                    if let gp { v *= gp[j] }
-                                    if let bp { v += bp[j] }
-                                    yr[j] = v
+                                VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                                    var v = (VectorMath.load(xr + j, count: lanes) - mu) * rstd
+                                    if let gp { v *= VectorMath.load(gp + j, count: lanes) }
+                                    if let bp { v += VectorMath.load(bp + j, count: lanes) }
+                                    VectorMath.store(v, to: yr + j, count: lanes)
                                 }
                             }
                         }
@@ -165,11 +174,13 @@ extension Tensor {
                     parallelChunks(rows, grain: Swift.max(1, 8192 / Swift.max(1, length))) { range in
                         for r in range {
                             let xr = xb + r * length, yr = yb + r * length
-                            var squares: Float = 0
-                            for j in 0..<length { squares += xr[j] * xr[j] }
-                            let rrms = 1 / (squares / Float(length) + epsilon).squareRoot()
+                            let rrms = 1 / (VectorMath.dot(xr, xr, count: length) / Float(length) + epsilon).squareRoot()
                             rb[r] = rrms
-                            for j in 0..<length { yr[j] = xr[j] * rrms * (gp?[j] ?? 1) }
+                            VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                                var v = VectorMath.load(xr + j, count: lanes) * rrms
+                                if let gp { v *= VectorMath.load(gp + j, count: lanes) }
+                                VectorMath.store(v, to: yr + j, count: lanes)
+                            }
                         }
                     }
                 }
@@ -217,21 +228,28 @@ extension Tensor {
                                     while r < end {
                                         let xr = xb + r * length, gr = gb + r * length, dr = db + r * length
                                         let m = meanPointer?[r] ?? 0, s = rstdPointer[r]
-                                        var sumG: Float = 0, sumGX: Float = 0
-                                        for j in 0..<length {
-                                            let xhat = (xr[j] - m) * s
-                                            let gj = gr[j] * (gammaPointer?[j] ?? 1)
+                                        // Sixteen lanes at a time; padding lanes load dy = 0, so they
+                                        // add nothing to the sums, and their stores are dropped.
+                                        var sumG = VectorMath.Vector(), sumGX = VectorMath.Vector()
+                                        VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                                            let xhat = (VectorMath.load(xr + j, count: lanes) - m) * s
+                                            let dyj = VectorMath.load(gr + j, count: lanes)
+                                            let gj = gammaPointer.map { dyj * VectorMath.load($0 + j, count: lanes) } ?? dyj
                                             sumG += gj
                                             sumGX += gj * xhat
-                                            dWeight[j] += gr[j] * xhat
-                                            dBias[j] += gr[j]
+                                            VectorMath.store(VectorMath.load(dWeight + j, count: lanes) + dyj * xhat,
+                                                             to: dWeight + j, count: lanes)
+                                            if centered {
+                                                VectorMath.store(VectorMath.load(dBias + j, count: lanes) + dyj, to: dBias + j, count: lanes)
+                                            }
                                         }
-                                        let meanG = centered ? sumG / Float(length) : 0
-                                        let meanGX = sumGX / Float(length)
-                                        for j in 0..<length {
-                                            let xhat = (xr[j] - m) * s
-                                            let gj = gr[j] * (gammaPointer?[j] ?? 1)
-                                            dr[j] = s * (gj - meanG - xhat * meanGX)
+                                        let meanG = centered ? sumG.sum() / Float(length) : 0
+                                        let meanGX = sumGX.sum() / Float(length)
+                                        VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                                            let xhat = (VectorMath.load(xr + j, count: lanes) - m) * s
+                                            let dyj = VectorMath.load(gr + j, count: lanes)
+                                            let gj = gammaPointer.map { dyj * VectorMath.load($0 + j, count: lanes) } ?? dyj
+                                            VectorMath.store(s * (gj - meanG - xhat * meanGX), to: dr + j, count: lanes)
                                         }
                                         r += 1
                                     }

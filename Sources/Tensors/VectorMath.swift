@@ -191,6 +191,26 @@ extension VectorMath {
         return total.sum()
     }
 
+    /// Σ_j row[j], summed in sixteen running lanes.
+    @inlinable
+    public static func sum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        var total = Vector()
+        forEachVector(in: 0..<count) { j, lanes in total += load(row + j, count: lanes) }
+        return total.sum()
+    }
+
+    /// Σ_j a[j] b[j], summed in sixteen running lanes.
+    @inlinable
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var total = Vector()
+        forEachVector(in: 0..<count) { j, lanes in total += load(a + j, count: lanes) * load(b + j, count: lanes) }
+        return total.sum()
+    }
+
+    /// 0, 1, ..., 15: compare with a lane count to mask the padding lanes of a partial vector.
+    @inlinable
+    public static var laneIndices: SIMD16<Int32> { SIMD16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+
     /// row[j] *= factor for j < count.
     @inlinable
     public static func scale(_ row: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
