@@ -30,13 +30,22 @@
 #define MR 12
 #define NR 32
 #ifndef KC
-#define KC 384
+#define KC 256
 #endif
 #ifndef MB
 #define MB 2400            /* rows of A packed at once (multiple of MR) */
 #endif
 #ifndef NB
-#define NB 512             /* columns of B packed at once (multiple of NR): KC*NB*4 = 768 KB */
+#define NB 768             /* columns of B packed at once (multiple of NR): KC*NB*4 = 768 KB */
+#endif
+#ifndef PF
+#define PF 1024            /* floats ahead in the packed B stream (4 KB) */
+#endif
+#ifndef DIRECT_N
+#define DIRECT_N 256       /* A read in place (not transposed) when n <= this: few B panels reuse it */
+#endif
+#ifndef DIRECT_SMALL
+#define DIRECT_SMALL 128   /* transposed A, and B, read in place when both m and n <= this */
 #endif
 
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
@@ -143,56 +152,71 @@ AVX512 static void packB(int trans, long kc, long nb, const float *b, long ldb, 
 
 // MARK: micro-kernel
 
-// One row of the tile: c[i] = alpha*acc + beta*c (c not read when beta == 0), masked at the edge.
-AVX512 INLINE void storeRow(float *row, __m512 x0, __m512 x1, __m512 va, float beta, __mmask16 m0, __mmask16 m1) {
+// One row of the tile: c = alpha*acc + beta*c (c not read when beta == 0), masked at the edge.
+AVX512 INLINE void storeRow(float *row, __m512 x0, __m512 x1, __m512 va, float beta, int full,
+                            __mmask16 m0, __mmask16 m1) {
     x0 = _mm512_mul_ps(x0, va);
     x1 = _mm512_mul_ps(x1, va);
-    if (beta != 0) {
-        __m512 vb = _mm512_set1_ps(beta);
-        x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, row), x0);
-        x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, row + 16), x1);
+    if (full) {
+        if (beta != 0) {
+            __m512 vb = _mm512_set1_ps(beta);
+            x0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(row), x0);
+            x1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(row + 16), x1);
+        }
+        _mm512_storeu_ps(row, x0);
+        _mm512_storeu_ps(row + 16, x1);
+    } else {
+        if (beta != 0) {
+            __m512 vb = _mm512_set1_ps(beta);
+            x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, row), x0);
+            x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, row + 16), x1);
+        }
+        _mm512_mask_storeu_ps(row, m0, x0);
+        _mm512_mask_storeu_ps(row + 16, m1, x1);
     }
-    _mm512_mask_storeu_ps(row, m0, x0);
-    _mm512_mask_storeu_ps(row + 16, m1, x1);
 }
 
-AVX512 INLINE void storeRowFull(float *row, __m512 x0, __m512 x1, __m512 va, float beta) {
-    x0 = _mm512_mul_ps(x0, va);
-    x1 = _mm512_mul_ps(x1, va);
-    if (beta != 0) {
-        __m512 vb = _mm512_set1_ps(beta);
-        x0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(row), x0);
-        x1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(row + 16), x1);
-    }
-    _mm512_storeu_ps(row, x0);
-    _mm512_storeu_ps(row + 16, x1);
-}
-
-// R x 32 tile (R = 4, 8 or 12, a compile-time constant after inlining) from packed panels
-// (A stride MR per k, B stride NR per k); writes rows < `rows` and columns < `cols` of C.
-#define ROW(i, x0, x1) if (R > i) { __m512 av = _mm512_set1_ps(ap[i]); \
+// An R x 32 tile of C (R <= MR, a compile-time constant after inlining), columns < `cols`.
+// Element (i, p) of A is ap[i*rsA + p*csA]: packed panels (rsA 1, csA MR) or A itself.
+// Row p of B's 32 columns starts at bp + p*ldbk: packed panels (ldbk NR, aligned, zero-padded)
+// or B itself (`directB`: masked loads so nothing past column `cols` is read).
+#define ROW(i, x0, x1) if (R > i) { __m512 av = _mm512_set1_ps(a3[i / 3][(i % 3) * rsA]); \
     x0 = _mm512_fmadd_ps(av, b0, x0); x1 = _mm512_fmadd_ps(av, b1, x1); }
-#define WRITE(i, x0, x1) if (R > i && i < rows) { if (full) storeRowFull(c + i * ldc, x0, x1, va, beta); \
-    else storeRow(c + i * ldc, x0, x1, va, beta, m0, m1); }
+#define WRITE(i, x0, x1) if (R > i) storeRow(c + i * ldc, x0, x1, va, beta, full, m0, m1);
 
-AVX512 INLINE void tile(const int R, long kc, const float *ap, const float *bp, float *c, long ldc,
-                        float alpha, float beta, long rows, long cols) {
+AVX512 INLINE void tile(const int R, const int directB, long kc, const float *ap, const long rsA, const long csA,
+                        const float *bp, const long ldbk, float *c, long ldc, float alpha, float beta, long cols) {
     __m512 z = _mm512_setzero_ps();
     __m512 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
     __m512 c60 = z, c61 = z, c70 = z, c71 = z, c80 = z, c81 = z, c90 = z, c91 = z, ca0 = z, ca1 = z, cb0 = z, cb1 = z;
+    int full = cols == NR;
+    __mmask16 m0 = lowMask(cols), m1 = lowMask(cols > 16 ? cols - 16 : 0);
+    // Row i is read at a3[i / 3] + (i % 3) * rsA: four pointers, each a base register of
+    // base + index * scale addresses. (Left to itself the compiler turns ap + i*rsA into a
+    // chain of 12 dependent adds per k.)
+    const float *a3[4] = {ap, ap + 3 * rsA, ap + 6 * rsA, ap + 9 * rsA};
     // The C rows are needed after the loop: start bringing them in now.
-    for (int i = 0; i < R; i++) if (i < rows) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    for (int i = 0; i < R; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     for (long p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+        __m512 b0, b1;
+        if (directB) {
+            b0 = _mm512_maskz_loadu_ps(m0, bp);
+            b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+        } else {
+            b0 = _mm512_load_ps(bp);
+            b1 = _mm512_load_ps(bp + 16);
+            // The next B panel streams from L2; ask for it a few k ahead.
+            _mm_prefetch((const char *)(bp + PF), _MM_HINT_T0);
+            _mm_prefetch((const char *)(bp + PF + 16), _MM_HINT_T0);
+        }
         ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21) ROW(3, c30, c31)
         ROW(4, c40, c41) ROW(5, c50, c51) ROW(6, c60, c61) ROW(7, c70, c71)
         ROW(8, c80, c81) ROW(9, c90, c91) ROW(10, ca0, ca1) ROW(11, cb0, cb1)
-        ap += MR;
-        bp += NR;
+        for (int g = 0; g < 4; g++) a3[g] += csA;
+        if (rsA != 1) __asm__("" : "+r"(a3[0]), "+r"(a3[1]), "+r"(a3[2]), "+r"(a3[3]));
+        bp += ldbk;
     }
     __m512 va = _mm512_set1_ps(alpha);
-    int full = cols == NR;
-    __mmask16 m0 = lowMask(cols), m1 = lowMask(cols > 16 ? cols - 16 : 0);
     WRITE(0, c00, c01) WRITE(1, c10, c11) WRITE(2, c20, c21) WRITE(3, c30, c31)
     WRITE(4, c40, c41) WRITE(5, c50, c51) WRITE(6, c60, c61) WRITE(7, c70, c71)
     WRITE(8, c80, c81) WRITE(9, c90, c91) WRITE(10, ca0, ca1) WRITE(11, cb0, cb1)
@@ -200,15 +224,33 @@ AVX512 INLINE void tile(const int R, long kc, const float *ap, const float *bp, 
 #undef ROW
 #undef WRITE
 
-AVX512 static void tile12(long kc, const float *ap, const float *bp, float *c, long ldc, float alpha, float beta, long rows, long cols) {
-    tile(12, kc, ap, bp, c, ldc, alpha, beta, rows, cols);
-}
-AVX512 static void tile8(long kc, const float *ap, const float *bp, float *c, long ldc, float alpha, float beta, long rows, long cols) {
-    tile(8, kc, ap, bp, c, ldc, alpha, beta, rows, cols);
-}
-AVX512 static void tile4(long kc, const float *ap, const float *bp, float *c, long ldc, float alpha, float beta, long rows, long cols) {
-    tile(4, kc, ap, bp, c, ldc, alpha, beta, rows, cols);
-}
+typedef void (*TileFunction)(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk,
+                             float *c, long ldc, float alpha, float beta, long cols);
+
+// Per row count R = 1 ... 12: packed A and B; A read in place with packed B; both in place.
+#define DEFINE_TILES(R) \
+    AVX512 static void packedTile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                     float *c, long ldc, float alpha, float beta, long cols) { \
+        (void)rsA; (void)csA; (void)ldbk; tile(R, 0, kc, ap, 1, MR, bp, NR, c, ldc, alpha, beta, cols); } \
+    AVX512 static void directATile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                      float *c, long ldc, float alpha, float beta, long cols) { \
+        (void)ldbk; tile(R, 0, kc, ap, rsA, csA, bp, NR, c, ldc, alpha, beta, cols); } \
+    AVX512 static void directTile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                     float *c, long ldc, float alpha, float beta, long cols) { \
+        tile(R, 1, kc, ap, rsA, csA, bp, ldbk, c, ldc, alpha, beta, cols); }
+DEFINE_TILES(1) DEFINE_TILES(2) DEFINE_TILES(3) DEFINE_TILES(4) DEFINE_TILES(5) DEFINE_TILES(6)
+DEFINE_TILES(7) DEFINE_TILES(8) DEFINE_TILES(9) DEFINE_TILES(10) DEFINE_TILES(11) DEFINE_TILES(12)
+#undef DEFINE_TILES
+
+static const TileFunction packedTiles[MR + 1] = {
+    0, packedTile1, packedTile2, packedTile3, packedTile4, packedTile5, packedTile6,
+    packedTile7, packedTile8, packedTile9, packedTile10, packedTile11, packedTile12};
+static const TileFunction directATiles[MR + 1] = {
+    0, directATile1, directATile2, directATile3, directATile4, directATile5, directATile6,
+    directATile7, directATile8, directATile9, directATile10, directATile11, directATile12};
+static const TileFunction directTiles[MR + 1] = {
+    0, directTile1, directTile2, directTile3, directTile4, directTile5, directTile6,
+    directTile7, directTile8, directTile9, directTile10, directTile11, directTile12};
 
 // MARK: driver
 
@@ -235,31 +277,37 @@ AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float a
             for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
         return;
     }
+    // Small products skip packing: packing pays off only when a panel is reused many times.
+    // (The arithmetic per element is the same either way, so this choice cannot change a bit.)
+    int small = m <= DIRECT_SMALL && n <= DIRECT_SMALL;
+    int directA = (!transA && n <= DIRECT_N) || small, directB = !transB && small;
     long mbMax = m < MB ? (m + MR - 1) / MR * MR : MB;
     long nbMax = n < NB ? (n + NR - 1) / NR * NR : NB;
     long kcMax = k < KC ? k : KC;
-    float *pa = reserve(&bufferA, &capacityA, (size_t)(mbMax * kcMax));
-    float *pb = reserve(&bufferB, &capacityB, (size_t)(nbMax * kcMax));
-    if (!pa || !pb) abort();
+    float *pa = directA ? 0 : reserve(&bufferA, &capacityA, (size_t)(mbMax * kcMax));
+    float *pb = directB ? 0 : reserve(&bufferB, &capacityB, (size_t)(nbMax * kcMax));
+    if ((!directA && !pa) || (!directB && !pb)) abort();
+    const TileFunction *tiles = directB ? directTiles : directA ? directATiles : packedTiles;
+    long rsA = directA ? (transA ? 1 : lda) : 1, csA = directA ? (transA ? lda : 1) : MR;
     for (long ic = 0; ic < m; ic += MB) {
         long mb = m - ic < MB ? m - ic : MB;
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
             float blockBeta = pc == 0 ? beta : 1.0f;
-            packA(transA, mb, kc, transA ? a + pc * lda + ic : a + ic * lda + pc, lda, pa);
+            const float *aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
+            if (!directA) packA(transA, mb, kc, aBlock, lda, pa);
             for (long jc = 0; jc < n; jc += NB) {
                 long nb = n - jc < NB ? n - jc : NB;
-                packB(transB, kc, nb, transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, pb);
+                const float *bBlock = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
+                if (!directB) packB(transB, kc, nb, bBlock, ldb, pb);
                 for (long ir = 0; ir < mb; ir += MR) {
                     long rows = mb - ir < MR ? mb - ir : MR;
-                    const float *ap = pa + ir * kc;
+                    const float *ap = directA ? aBlock + ir * rsA : pa + ir * kc;
                     float *cRow = c + (ic + ir) * ldc + jc;
                     for (long jr = 0; jr < nb; jr += NR) {
                         long cols = nb - jr < NR ? nb - jr : NR;
-                        const float *bp = pb + jr * kc;
-                        if (rows > 8) tile12(kc, ap, bp, cRow + jr, ldc, alpha, blockBeta, rows, cols);
-                        else if (rows > 4) tile8(kc, ap, bp, cRow + jr, ldc, alpha, blockBeta, rows, cols);
-                        else tile4(kc, ap, bp, cRow + jr, ldc, alpha, blockBeta, rows, cols);
+                        const float *bp = directB ? bBlock + jr : pb + jr * kc;
+                        tiles[rows](kc, ap, rsA, csA, bp, directB ? ldb : NR, cRow + jr, ldc, alpha, blockBeta, cols);
                     }
                 }
             }
