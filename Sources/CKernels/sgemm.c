@@ -4,14 +4,18 @@
 //   op(A) is m x k: a[i*lda + p], or a[p*lda + i] when transA.
 //   op(B) is k x n: b[p*ldb + j], or b[j*ldb + p] when transB.
 //   C is m x n: c[i*ldc + j].
-// Blocking after Goto & van de Geijn (2008), sizes from BLIS's analytical model (Low et al.
-// 2016) for 48 KB L1d / 2 MB L2 per core:
-//   - micro-tile MR x NR = 12 x 32: 24 zmm accumulators, 2 zmm of B and a broadcast of A per k;
-//   - packed A: MR-row micro-panels, element (i, p) at [p*MR + i] (the broadcast side; one
-//     micro-panel, MR*KC*4 = 18 KB, stays in L1 while the kernel walks a row of B panels);
-//   - packed B: NR-column micro-panels, element (p, j) at [p*NR + j] (the vector side; a
-//     KC x NB block, 768 KB, stays in L2);
-//   - K is cut into blocks of KC at fixed offsets 0, KC, 2KC, ... whatever m and n.
+// Blocking after Goto & van de Geijn (2008), with the loop order and cache roles of BLIS's
+// analytical model (Low et al. 2016) for 48 KB L1d / 2 MB L2 per core:
+//   - micro-tile MR x NR = 12 x 32: 24 zmm accumulators (enough independent FMA chains for
+//     2 FMA ports x 4 cycles latency), 2 zmm loads of B and 12 broadcasts of A per k;
+//   - packed A: MR-row micro-panels, element (i, p) at [p*MR + i] (the broadcast side: one
+//     micro-panel, MR*KC*4 = 12 KB, stays in L1 while the kernel walks a row of B panels);
+//   - packed B: NR-column micro-panels, element (p, j) at [p*NR + j] (the vector side: a
+//     KC x NB block, 768 KB, stays in L2; the kernel prefetches the stream 4 KB ahead);
+//   - loops: rows of A in blocks of MB, K in blocks of KC (at fixed offsets 0, KC, 2KC, ...
+//     whatever m and n), columns in blocks of NB, then 12-row by 32-column tiles;
+//   - edges: tiles of exactly the remaining height (1 ... 12 rows), masked column stores;
+//   - small products (and A when few B panels reuse it) skip packing and read A/B in place.
 // Determinism: every element of C is computed as acc = fma chain over p in one KC block in
 // increasing order starting from 0, then c = alpha*acc + beta'*c (beta' = beta for the first
 // block, 1 after; c not read when beta' = 0). None of this depends on m, n, the element's
