@@ -105,8 +105,8 @@ int main(int argc, char **argv) {
         int ta = shapes[s].ta, tb = shapes[s].tb;
         long lda = ta ? m : k, ldb = tb ? k : n;
         float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * n), *c = malloc(sizeof(float) * m * n);
-        for (long i = 0; i < m * k; i++) a[i] = (float)rand() / RAND_MAX - 0.5f;
-        for (long i = 0; i < k * n; i++) b[i] = (float)rand() / RAND_MAX - 0.5f;
+        for (long i = 0; i < m * k; i++) a[i] = (float)((double)rand() / RAND_MAX - 0.5);
+        for (long i = 0; i < k * n; i++) b[i] = (float)((double)rand() / RAND_MAX - 0.5);
         double flops = 2.0 * m * n * k, times[2][1000];
         int calls = (int)(1e8 / flops) + 1;
         for (int r = -2; r < samples; r++) {
