@@ -104,6 +104,8 @@ public enum BLAS {
     /// y += alpha x.
     @inlinable
     public static func axpy(count: Int32, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        // With our own GEMM this may be the first OpenBLAS call: keep OpenBLAS single-threaded.
+        ensureConfigured()
         cblas_saxpy(count, alpha, x, 1, y, 1)
     }
 
