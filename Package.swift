@@ -2,7 +2,7 @@
 // FedVLM: federated fine-tuning of vision-language models, in Swift.
 //
 // One target per layer (see Docs/Architecture.md). Imports only go downward:
-//   CBLAS -> Tensors -> Autograd -> NN -> LoRAAdapters -> Models
+//   CBLAS, CKernels -> Tensors -> Autograd -> NN -> LoRAAdapters -> Models
 //   Tensors -> Aggregators, Datasets;  Partitioners and Metrics stand alone.
 // No target uses unsafeFlags, so the package can be a dependency of research code.
 import PackageDescription
@@ -50,7 +50,9 @@ let package = Package(
         // for real image files and gzip-compressed data.
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
 
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        // Our AVX-512 SGEMM in C (Docs/Performance.md); no flags: target attributes and runtime dispatch.
+        .target(name: "CKernels"),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "Autograd", dependencies: ["Tensors"]),
         .target(name: "NN", dependencies: ["Autograd", "Tensors"]),
         .target(name: "LoRAAdapters", dependencies: ["NN", "Autograd", "Tensors"]),
@@ -85,7 +87,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/KernelBench"),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CBLAS", "CKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "LoRAAdaptersTests", dependencies: ["LoRAAdapters", "NN", "Autograd", "Tensors"]),

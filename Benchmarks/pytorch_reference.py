@@ -511,8 +511,8 @@ def comparison_rows(swift_rows, torch_rows):
 def print_comparison(comparisons, swift_rows, env):
     # The library runs OpenBLAS single-threaded and splits GEMMs over its own kernel threads
     # (FEDVLM_THREADS), so those are the threads the Swift side computes with.
-    print(f"Swift BLAS: {swift_rows[0]['blas']} ({swift_rows[0].get('kernel_threads', swift_rows[0]['threads'])} "
-          "kernel threads)" if swift_rows else "")
+    print(f"Swift BLAS: {swift_rows[0]['blas']}, GEMM kernel {swift_rows[0].get('gemm_kernel', 'BLAS')} "
+          f"({swift_rows[0].get('kernel_threads', swift_rows[0]['threads'])} kernel threads)" if swift_rows else "")
     print(f"PyTorch:    {env['blas']} ({env['threads']} threads)")
     print("ratio = Swift speed / PyTorch speed (> 1: Swift faster)")
     print(f"load = 1-minute load average when each side started; above {os.cpu_count()} (the cores) the "

@@ -3,7 +3,8 @@
 // step — and of batched greedy generation with the KV cache, in the configurations that Benchmarks/pytorch_reference.py runs in PyTorch, so the
 // two can be compared line by line (see Docs/Benchmarks.md).
 //
-//   kernel-bench matmul [--json] [--repeats N] [--peak-gflops G]
+//   kernel-bench matmul [--json] [--repeats N] [--peak-gflops G] [--measured-peak-gflops G] [--extended]
+//   kernel-bench peak [--json] [--repeats N]
 //   kernel-bench attention [--json] [--repeats N]
 //   kernel-bench train-step [--json] [--repeats N]
 //   kernel-bench generate [--json] [--repeats N]
@@ -21,7 +22,7 @@ struct KernelBench: ParsableCommand {
             Benchmarks/pytorch_reference.py runs the same configurations in PyTorch and \
             compares the two (`python3 Benchmarks/pytorch_reference.py compare`).
             """,
-        subcommands: [MatmulBenchmark.self, AttentionBenchmark.self, TrainStepBenchmark.self, GenerateBenchmark.self])
+        subcommands: [MatmulBenchmark.self, PeakBenchmark.self, AttentionBenchmark.self, TrainStepBenchmark.self, GenerateBenchmark.self])
 
     /// Re-executes with OpenBLAS's AVX-512 kernels when the loader picked slower ones
     /// (OpenBLAS reads OPENBLAS_CORETYPE only at load time), then parses the arguments.

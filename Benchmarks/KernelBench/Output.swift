@@ -60,6 +60,8 @@ struct ResultRow: Sendable {
 struct RunEnvironment: Sendable {
     /// `BLAS.runtimeInfo` as text ("OpenBLAS (core SkylakeX)").
     let blas: String
+    /// `BLAS.gemmKernel`: the GEMM that ran ("FedVLM AVX-512", or "OpenBLAS" with `FEDVLM_GEMM=blas`).
+    let gemmKernel: String
     /// Threads OpenBLAS uses for GEMM (nil when the BLAS does not say).
     let blasThreads: Int?
     /// Threads of the library's own element-wise kernels (`FEDVLM_THREADS`, default: cores).
@@ -73,7 +75,7 @@ struct RunEnvironment: Sendable {
     let loadAverage: Double
 
     static func current() -> RunEnvironment {
-        RunEnvironment(blas: BLAS.runtimeInfo.description, blasThreads: openBLASThreadCount(),
+        RunEnvironment(blas: BLAS.runtimeInfo.description, gemmKernel: BLAS.gemmKernel, blasThreads: openBLASThreadCount(),
                        kernelThreads: ParallelConfiguration.workerCount,
                        cores: ProcessInfo.processInfo.activeProcessorCount,
                        date: ISO8601DateFormatter().string(from: Date()), loadAverage: oneMinuteLoadAverage())
@@ -103,6 +105,7 @@ struct RunEnvironment: Sendable {
     /// Adds the environment fields every row carries.
     func annotate(_ row: inout ResultRow) {
         row.set("blas", blas)
+        row.set("gemm_kernel", gemmKernel)
         row.set("threads", blasThreads ?? kernelThreads)
         row.set("kernel_threads", kernelThreads)
         row.set("date", date)
@@ -163,6 +166,7 @@ func emit(table: TextTable, rows: [ResultRow], environment: RunEnvironment, json
         return
     }
     print("BLAS: \(environment.blas)")
+    print("GEMM kernel: \(environment.gemmKernel)\(BLAS.usesOwnGemmKernel ? " (FEDVLM_GEMM=blas selects the BLAS)" : "")")
     print("Threads: \(environment.threadsDescription)")
     print("Date: \(environment.date)")
     print("Load average (1 min) at start: \(formatted(environment.loadAverage, decimals: 2))"

@@ -1,21 +1,55 @@
 // The BLAS entry points the library calls, in one place, plus a check that the BLAS that
-// was loaded is a fast one (see Docs/Performance.md).
+// was loaded is a fast one (see Docs/Performance.md). GEMM goes to the library's own AVX-512
+// kernel (CKernels) when the CPU has AVX-512, else to the system BLAS.
 
 import CBLAS
+import CKernels
 import Foundation
 
 /// Thin Swift wrappers over CBLAS.
 public enum BLAS {
     /// C = alpha op(A) op(B) + beta C, row-major, on the calling thread. `lda`, `ldb`, `ldc`
-    /// are row strides. Kernels that already run in parallel chunks call this one.
+    /// are row strides. Kernels that already run in parallel chunks call this one. Runs the
+    /// library's AVX-512 kernel when `usesOwnGemmKernel`, else the system BLAS's sgemm.
     @inlinable
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                             b: UnsafePointer<Float>, ldb: Int,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if usesOwnGemmKernel {
+            fedvlm_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        } else {
+            blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// `gemm` through the system BLAS's `cblas_sgemm`, whatever `usesOwnGemmKernel` says.
+    @inlinable
+    public static func blasGemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                                alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                b: UnsafePointer<Float>, ldb: Int,
+                                beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         ensureConfigured()
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// True when GEMMs run the library's AVX-512 kernel (`fedvlm_sgemm` in CKernels): the CPU
+    /// has AVX-512 and the environment variable `FEDVLM_GEMM` is not `blas` (read once). The
+    /// choice is per process, never per shape, so a split GEMM gives the same bits as a whole one.
+    public static let usesOwnGemmKernel: Bool = {
+        fedvlm_sgemm_available() != 0 && ProcessInfo.processInfo.environment["FEDVLM_GEMM"]?.lowercased() != "blas"
+    }()
+
+    /// The GEMM in use, for benchmark headers: "FedVLM AVX-512" or the system BLAS ("OpenBLAS", ...).
+    public static var gemmKernel: String { usesOwnGemmKernel ? "FedVLM AVX-512" : runtimeInfo.implementation }
+
+    /// Measured fp32 FMA throughput of one core in GFLOPS (`iterations` rounds of 24 independent
+    /// AVX-512 FMA chains, 768 FLOPs per round), or nil when the CPU has no AVX-512.
+    public static func measuredFMAPeak(iterations: Int) -> Double? {
+        let gflops = fedvlm_fma_peak_gflops(iterations)
+        return gflops > 0 ? gflops : nil
     }
 
     /// Multiply-adds below which a GEMM stays on one thread (about 10 µs of work).
@@ -70,6 +104,8 @@ public enum BLAS {
     /// y += alpha x.
     @inlinable
     public static func axpy(count: Int32, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        // With our own GEMM this may be the first OpenBLAS call: keep OpenBLAS single-threaded.
+        ensureConfigured()
         cblas_saxpy(count, alpha, x, 1, y, 1)
     }
 

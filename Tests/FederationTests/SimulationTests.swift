@@ -25,8 +25,14 @@ import Testing
                                                  aggregator: AggregatorRegistry.make(name: algorithm, options: options),
                                                  clients: clients, testSamples: test, config: config)
         let records = try simulation.run()
-        let after = records.last!.evaluation!.value(task: .captioning, metric: .rougeL)!
-        #expect(after > before + 0.1, "\(algorithm): ROUGE-L \(before) -> \(after)")
+        // The mean over the evaluated rounds: the last round's ROUGE-L of this 3-round fixture
+        // swings by up to 0.4 when the GEMM results change by one ulp (measured with both
+        // OpenBLAS and the library's AVX-512 kernel), so it alone says more about rounding than
+        // about the algorithm.
+        let scores = records.compactMap { $0.evaluation?.value(task: .captioning, metric: .rougeL) }
+        let after = scores.reduce(0, +) / Double(Swift.max(scores.count, 1))
+        #expect(scores.count == records.count)
+        #expect(after > before + 0.1, "\(algorithm): ROUGE-L \(before) -> \(scores) (mean \(after))")
         #expect(records.last!.meanTrainingLoss < records.first!.meanTrainingLoss)
         #expect(records.allSatisfy { $0.clients.allSatisfy { $0.failure == nil } })
     }
