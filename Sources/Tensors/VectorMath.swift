@@ -12,12 +12,13 @@ public enum VectorMath {
     public typealias Vector = SIMD16<Float>
 
     /// Lanes per vector.
-    public static let width = Vector.scalarCount
+    @inlinable
+    public static var width: Int { 16 }
 
     /// e^x per lane: Cody–Waite range reduction x = n ln 2 + r, |r| ≤ ln2/2, then a degree-6
     /// minimax polynomial for e^r (the coefficients of Cephes' `expf`), scaled by 2^n built in
     /// the exponent bits. exp(−∞) = 0, exp(+∞) = +∞, NaN stays NaN.
-    @inlinable
+    @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         let upper: Float = 88.3762626647949, lower: Float = -87.3365447504
         // Only add, multiply, compare-and-select and integer bit operations below: Swift's
@@ -38,7 +39,7 @@ public enum VectorMath {
     /// e^x for lanes already inside [−87.3, 88.4] (callers clamp and select their own special
     /// cases): Cody–Waite reduction x = n ln 2 + r, the degree-6 polynomial for e^r, 2^n built in
     /// the exponent bits. Shared by `exp` and by kernels that know their inputs' range.
-    @inlinable
+    @inlinable @inline(__always)
     public static func expOfClamped(_ clamped: Vector) -> Vector {
         // Round x·log2(e) to the nearest integer n by adding 1.5·2²³: the sum's low mantissa
         // bits then hold n in two's complement (no SSE4.1 `roundps` or cvt needed).
@@ -62,7 +63,7 @@ public enum VectorMath {
     }
 
     /// 1 / (1 + e^−x) per lane.
-    @inlinable
+    @inlinable @inline(__always)
     public static func sigmoid(_ x: Vector) -> Vector { 1 / (1 + exp(-x)) }
 
     /// Φ(x) = P(N(0, 1) ≤ x) = erfc(−x/√2) / 2 per lane. erfc(z) for z ≥ 0 is the Chebyshev
@@ -70,7 +71,7 @@ public enum VectorMath {
     /// (relative error below 1.2e−7 in exact arithmetic); Φ(x) = 1 − erfc(|x|/√2)/2 for x ≥ 0.
     /// Working from erfc keeps the relative accuracy of the lower tail, where 1 + erf(x/√2)
     /// would cancel. Within 1e−6 of the float64 value everywhere (VectorMathTests).
-    @inlinable
+    @inlinable @inline(__always)
     public static func normalCDF(_ x: Vector) -> Vector {
         let z = x.replacing(with: -x, where: x .< 0) * 0.70710678118654752
         let t = 1 / (1 + 0.5 * z)
@@ -101,18 +102,31 @@ public enum VectorMath {
     }
 
     /// Loads `count` ≤ 16 elements from `pointer`, filling the other lanes with `padding`.
-    @inlinable
+    /// Always inlined: the full load is one vector move, and a call per vector (the optimiser
+    /// sometimes declined to inline the whole function because of the partial-load loop) cost
+    /// more than the arithmetic in the element-wise loops.
+    @inlinable @inline(__always)
     public static func load(_ pointer: UnsafePointer<Float>, count: Int, padding: Float = 0) -> Vector {
         if count == width { return UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
+        return loadPartial(pointer, count: count, padding: padding)
+    }
+
+    @inlinable @inline(never)
+    static func loadPartial(_ pointer: UnsafePointer<Float>, count: Int, padding: Float) -> Vector {
         var v = Vector(repeating: padding)
         for i in 0..<count { v[i] = pointer[i] }
         return v
     }
 
-    /// Stores the first `count` ≤ 16 lanes of `v` to `pointer`.
-    @inlinable
+    /// Stores the first `count` ≤ 16 lanes of `v` to `pointer` (always inlined, as `load`).
+    @inlinable @inline(__always)
     public static func store(_ v: Vector, to pointer: UnsafeMutablePointer<Float>, count: Int) {
         if count == width { UnsafeMutableRawPointer(pointer).storeBytes(of: v, as: Vector.self); return }
+        storePartial(v, to: pointer, count: count)
+    }
+
+    @inlinable @inline(never)
+    static func storePartial(_ v: Vector, to pointer: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { pointer[i] = v[i] }
     }
 
