@@ -129,4 +129,34 @@ struct RandomTests {
         let reluBound = (6 / Float(8)).squareRoot()                    // He et al.: sqrt(6 / fanIn)
         #expect(relu.allSatisfy { Swift.abs($0) <= reluBound } && relu.max()! > 0.95 * reluBound)
     }
+
+    /// Dropout masks: only 0 and 1/(1 − rate), the drop frequency close to the rate, the same
+    /// masks from the same seed, every element written for any count (tails included), and
+    /// nothing written past the end.
+    @Test func dropoutMasksHaveTheRateAndRepeat() {
+        for rate: Float in [0.05, 0.3, 0.5] {
+            var generator = RandomGenerator(seed: 11)
+            let count = 200_003
+            var mask = [Float](repeating: -1, count: count + 1)
+            mask.withUnsafeMutableBufferPointer { generator.fillDropoutMask($0.baseAddress!, count: count, rate: rate) }
+            #expect(mask[count] == -1)
+            let kept = 1 / (1 - rate)
+            #expect(mask[..<count].allSatisfy { $0 == 0 || $0 == kept })
+            let dropped = Double(mask[..<count].filter { $0 == 0 }.count) / Double(count)
+            // Binomial standard deviation sqrt(p(1 − p)/n) is at most 0.0012 here: allow 5 of them.
+            #expect(abs(dropped - Double(rate)) < 0.006, "rate \(rate): dropped \(dropped)")
+            var again = RandomGenerator(seed: 11)
+            #expect(Tensor.dropoutMask(shape: [count], rate: rate, generator: &again).scalars == Array(mask[..<count]))
+        }
+        for count in [1, 7, 8, 9, 15, 16, 17, 31] {
+            var generator = RandomGenerator(seed: 12)
+            let mask = Tensor.dropoutMask(shape: [count], rate: 0.5, generator: &generator)
+            #expect(mask.scalars.allSatisfy { $0 == 0 || $0 == 2 }, "count \(count)")
+        }
+        // Consecutive masks differ (the generator advances).
+        var generator = RandomGenerator(seed: 13)
+        let first = Tensor.dropoutMask(shape: [64], rate: 0.5, generator: &generator)
+        let second = Tensor.dropoutMask(shape: [64], rate: 0.5, generator: &generator)
+        #expect(first.scalars != second.scalars)
+    }
 }
