@@ -8,11 +8,12 @@ data = sys.argv[1]
 out = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "symbol", "-g", "none", "--percent-limit", "0"],
                      capture_output=True, text=True).stdout
 cats = [
-    ("GEMM (OpenBLAS sgemm kernels and packing)", r"sgemm|saxpy|sgemv|sdot"),
+    ("GEMM (our SGEMM or OpenBLAS: kernels and packing)", r"sgemm|saxpy|sgemv|sdot|packedTile|directATile|directTile|packTransposed|packA|packB|fedvlm_sgemm"),
     ("attention (scores, softmax, mask)", r"scaledDotProductAttention|softmaxBackward|VectorMathO10expShifted|AttentionKernel|TensorV7softmax"),
-    ("exp/sigmoid (vectorised)", r"VectorMathO3exp|VectorMathO7sigmoid|expf|__exp"),
-    ("element-wise (add, mul, scale, activations)", r"combine|apply|Kernels|TensorV3map|TensorV3zip|gelu|erff"),
+    ("exp/sigmoid (vectorised)", r"VectorMathO3exp|VectorMathO12expOfClamped|VectorMathO7sigmoid|expf|__exp|exponentiate"),
+    ("element-wise (add, mul, scale, activations)", r"combine|apply|Kernels|TensorV3map|TensorV3zip|gelu|erff|swiGLU"),
     ("norms (RMS/layer norm fwd+bwd)", r"rmsNorm|layerNorm|normBackward"),
+    ("rotary embedding", r"rotated|Rotary"),
     ("cross-entropy", r"softmaxCrossEntropy"),
     ("dropout masks (RNG)", r"RandomGenerator|dropout|fillDropoutMask"),
     ("copies, reductions, views", r"memmove|copyElements|forEachRow|contiguous|TensorV3sum|reduce|concatenate|gather|scatter"),
