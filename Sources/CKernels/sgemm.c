@@ -95,6 +95,17 @@ AVX512 INLINE void transpose16(__m512 r[16]) {
 
 INLINE __mmask16 lowMask(long count) { return count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1); }
 
+// Stores lanes 0-11 of r0 ... r3 as 48 consecutive floats with three whole-vector stores (twelve
+// 12-float masked stores would split every other cache line).
+AVX512 INLINE void store4x12(float *dst, __m512 r0, __m512 r1, __m512 r2, __m512 r3) {
+    const __m512i i0 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    const __m512i i1 = _mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23);
+    const __m512i i2 = _mm512_setr_epi32(8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27);
+    _mm512_storeu_ps(dst, _mm512_permutex2var_ps(r0, i0, r1));
+    _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(r1, i1, r2));
+    _mm512_storeu_ps(dst + 32, _mm512_permutex2var_ps(r2, i2, r3));
+}
+
 // `rows` (<= 16) source rows of length kc at src + r*stride, written transposed: dst[p*width + r].
 // Rows beyond `rows` up to `width` are zero.
 AVX512 static void packTransposed(const float *src, long stride, long rows, long kc, float *dst, long width) {
@@ -118,9 +129,15 @@ AVX512 static void packA(int trans, long mb, long kc, const float *a, long lda, 
         if (!trans) {
             packTransposed(a + i * lda, lda, rows, kc, d, MR);
         } else {
+            // Row p of the panel is 12 contiguous floats of A (masked loads: nothing past row
+            // `rows` is read), stored four rows at a time.
             __mmask16 load = lowMask(rows);
             const float *s = a + i;
-            for (long p = 0; p < kc; p++)
+            long p = 0;
+            for (; p + 4 <= kc; p += 4)
+                store4x12(d + p * MR, _mm512_maskz_loadu_ps(load, s + p * lda), _mm512_maskz_loadu_ps(load, s + (p + 1) * lda),
+                          _mm512_maskz_loadu_ps(load, s + (p + 2) * lda), _mm512_maskz_loadu_ps(load, s + (p + 3) * lda));
+            for (; p < kc; p++)
                 _mm512_mask_storeu_ps(d + p * MR, 0x0FFF, _mm512_maskz_loadu_ps(load, s + p * lda));
         }
     }
@@ -128,16 +145,27 @@ AVX512 static void packA(int trans, long mb, long kc, const float *a, long lda, 
 
 // Packs k [0, kc) x columns [0, nb) of op(B) into NR-column micro-panels (zero-padded).
 AVX512 static void packB(int trans, long kc, long nb, const float *b, long ldb, float *dst) {
+    if (!trans) {
+        // The full panels row by row of B: each row is read in one sequential sweep (a panel
+        // at a time would read 128 bytes from each of kc rows, one 4 KB page apart or more,
+        // which the hardware prefetchers do not follow).
+        long full = nb / NR * NR;
+        for (long p = 0; p < kc; p++) {
+            const float *s = b + p * ldb;
+            float *d = dst + p * NR;
+            for (long j = 0; j < full; j += NR) {
+                _mm512_store_ps(d + j * kc, _mm512_loadu_ps(s + j));
+                _mm512_store_ps(d + j * kc + 16, _mm512_loadu_ps(s + j + 16));
+            }
+        }
+    }
     for (long j = 0; j < nb; j += NR) {
         long cols = nb - j < NR ? nb - j : NR;
         float *d = dst + j * kc;
         if (!trans) {
             const float *s = b + j;
             if (cols == NR) {
-                for (long p = 0; p < kc; p++) {
-                    _mm512_store_ps(d + p * NR, _mm512_loadu_ps(s + p * ldb));
-                    _mm512_store_ps(d + p * NR + 16, _mm512_loadu_ps(s + p * ldb + 16));
-                }
+                continue;  // full panels: copied above
             } else {
                 __mmask16 m0 = lowMask(cols), m1 = lowMask(cols > 16 ? cols - 16 : 0);
                 for (long p = 0; p < kc; p++) {
