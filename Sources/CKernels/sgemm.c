@@ -208,15 +208,16 @@ AVX512 INLINE void storeRow(float *row, __m512 x0, __m512 x1, __m512 va, float b
     }
 }
 
-// An R x 32 tile of C (R <= MR, a compile-time constant after inlining), columns < `cols`.
+// An R x 32 tile of C (R <= MR, a compile-time constant after inlining), columns < `cols`;
+// `narrow` (cols <= 16): only the first 16 columns are computed, half the FMAs.
 // Element (i, p) of A is ap[i*rsA + p*csA]: packed panels (rsA 1, csA MR) or A itself.
 // Row p of B's 32 columns starts at bp + p*ldbk: packed panels (ldbk NR, aligned, zero-padded)
 // or B itself (`directB`: masked loads so nothing past column `cols` is read).
 #define ROW(i, x0, x1) if (R > i) { __m512 av = _mm512_set1_ps(a3[i / 3][(i % 3) * rsA]); \
-    x0 = _mm512_fmadd_ps(av, b0, x0); x1 = _mm512_fmadd_ps(av, b1, x1); }
+    x0 = _mm512_fmadd_ps(av, b0, x0); if (!narrow) x1 = _mm512_fmadd_ps(av, b1, x1); }
 #define WRITE(i, x0, x1) if (R > i) storeRow(c + i * ldc, x0, x1, va, beta, full, m0, m1);
 
-AVX512 INLINE void tile(const int R, const int directB, long kc, const float *ap, const long rsA, const long csA,
+AVX512 INLINE void tile(const int R, const int narrow, const int directB, long kc, const float *ap, const long rsA, const long csA,
                         const float *bp, const long ldbk, float *c, long ldc, float alpha, float beta, long cols) {
     __m512 z = _mm512_setzero_ps();
     __m512 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
@@ -230,13 +231,13 @@ AVX512 INLINE void tile(const int R, const int directB, long kc, const float *ap
     // The C rows are needed after the loop: start bringing them in now.
     for (int i = 0; i < R; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     for (long p = 0; p < kc; p++) {
-        __m512 b0, b1;
+        __m512 b0, b1 = z;
         if (directB) {
             b0 = _mm512_maskz_loadu_ps(m0, bp);
-            b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+            if (!narrow) b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
         } else {
             b0 = _mm512_load_ps(bp);
-            b1 = _mm512_load_ps(bp + 16);
+            if (!narrow) b1 = _mm512_load_ps(bp + 16);
             // The next B panel streams from L2; ask for it a few k ahead.
             _mm_prefetch((const char *)(bp + PF), _MM_HINT_T0);
             _mm_prefetch((const char *)(bp + PF + 16), _MM_HINT_T0);
@@ -260,29 +261,30 @@ typedef void (*TileFunction)(long kc, const float *ap, long rsA, long csA, const
                              float *c, long ldc, float alpha, float beta, long cols);
 
 // Per row count R = 1 ... 12: packed A and B; A read in place with packed B; both in place.
-#define DEFINE_TILES(R) \
-    AVX512 static void packedTile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
-                                     float *c, long ldc, float alpha, float beta, long cols) { \
-        (void)rsA; (void)csA; (void)ldbk; tile(R, 0, kc, ap, 1, MR, bp, NR, c, ldc, alpha, beta, cols); } \
-    AVX512 static void directATile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
-                                      float *c, long ldc, float alpha, float beta, long cols) { \
-        (void)ldbk; tile(R, 0, kc, ap, rsA, csA, bp, NR, c, ldc, alpha, beta, cols); } \
-    AVX512 static void directTile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
-                                     float *c, long ldc, float alpha, float beta, long cols) { \
-        tile(R, 1, kc, ap, rsA, csA, bp, ldbk, c, ldc, alpha, beta, cols); }
-DEFINE_TILES(1) DEFINE_TILES(2) DEFINE_TILES(3) DEFINE_TILES(4) DEFINE_TILES(5) DEFINE_TILES(6)
-DEFINE_TILES(7) DEFINE_TILES(8) DEFINE_TILES(9) DEFINE_TILES(10) DEFINE_TILES(11) DEFINE_TILES(12)
+// (N: the narrow variant, for tiles of at most 16 columns.)
+#define DEFINE_TILES(R, N, S) \
+    AVX512 static void packedTile##R##S(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                        float *c, long ldc, float alpha, float beta, long cols) { \
+        (void)rsA; (void)csA; (void)ldbk; tile(R, N, 0, kc, ap, 1, MR, bp, NR, c, ldc, alpha, beta, cols); } \
+    AVX512 static void directATile##R##S(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                         float *c, long ldc, float alpha, float beta, long cols) { \
+        (void)ldbk; tile(R, N, 0, kc, ap, rsA, csA, bp, NR, c, ldc, alpha, beta, cols); } \
+    AVX512 static void directTile##R##S(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                        float *c, long ldc, float alpha, float beta, long cols) { \
+        tile(R, N, 1, kc, ap, rsA, csA, bp, ldbk, c, ldc, alpha, beta, cols); }
+#define DEFINE_BOTH(R) DEFINE_TILES(R, 0, ) DEFINE_TILES(R, 1, narrow)
+DEFINE_BOTH(1) DEFINE_BOTH(2) DEFINE_BOTH(3) DEFINE_BOTH(4) DEFINE_BOTH(5) DEFINE_BOTH(6)
+DEFINE_BOTH(7) DEFINE_BOTH(8) DEFINE_BOTH(9) DEFINE_BOTH(10) DEFINE_BOTH(11) DEFINE_BOTH(12)
+#undef DEFINE_BOTH
 #undef DEFINE_TILES
 
-static const TileFunction packedTiles[MR + 1] = {
-    0, packedTile1, packedTile2, packedTile3, packedTile4, packedTile5, packedTile6,
-    packedTile7, packedTile8, packedTile9, packedTile10, packedTile11, packedTile12};
-static const TileFunction directATiles[MR + 1] = {
-    0, directATile1, directATile2, directATile3, directATile4, directATile5, directATile6,
-    directATile7, directATile8, directATile9, directATile10, directATile11, directATile12};
-static const TileFunction directTiles[MR + 1] = {
-    0, directTile1, directTile2, directTile3, directTile4, directTile5, directTile6,
-    directTile7, directTile8, directTile9, directTile10, directTile11, directTile12};
+#define TABLE(name, S) {0, name##1##S, name##2##S, name##3##S, name##4##S, name##5##S, name##6##S, \
+    name##7##S, name##8##S, name##9##S, name##10##S, name##11##S, name##12##S}
+// [narrow][rows]
+static const TileFunction packedTiles[2][MR + 1] = {TABLE(packedTile, ), TABLE(packedTile, narrow)};
+static const TileFunction directATiles[2][MR + 1] = {TABLE(directATile, ), TABLE(directATile, narrow)};
+static const TileFunction directTiles[2][MR + 1] = {TABLE(directTile, ), TABLE(directTile, narrow)};
+#undef TABLE
 
 // MARK: driver
 
@@ -311,15 +313,17 @@ AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float a
     }
     // Small products skip packing: packing pays off only when a panel is reused many times.
     // (The arithmetic per element is the same either way, so this choice cannot change a bit.)
+    // A panel is used once when n <= NR, a B panel once when m <= MR (LoRA's rank-8 products):
+    // then packing it is pure overhead.
     int small = m <= DIRECT_SMALL && n <= DIRECT_SMALL;
-    int directA = (!transA && n <= DIRECT_N) || small, directB = !transB && small;
+    int directA = (!transA && n <= DIRECT_N) || n <= NR || small, directB = !transB && (small || m <= MR);
     long mbMax = m < MB ? (m + MR - 1) / MR * MR : MB;
     long nbMax = n < NB ? (n + NR - 1) / NR * NR : NB;
     long kcMax = k < KC ? k : KC;
     float *pa = directA ? 0 : reserve(&bufferA, &capacityA, (size_t)(mbMax * kcMax));
     float *pb = directB ? 0 : reserve(&bufferB, &capacityB, (size_t)(nbMax * kcMax));
     if ((!directA && !pa) || (!directB && !pb)) abort();
-    const TileFunction *tiles = directB ? directTiles : directA ? directATiles : packedTiles;
+    const TileFunction (*tiles)[MR + 1] = directB ? directTiles : directA ? directATiles : packedTiles;
     long rsA = directA ? (transA ? 1 : lda) : 1, csA = directA ? (transA ? lda : 1) : MR;
     for (long ic = 0; ic < m; ic += MB) {
         long mb = m - ic < MB ? m - ic : MB;
@@ -339,7 +343,7 @@ AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float a
                     for (long jr = 0; jr < nb; jr += NR) {
                         long cols = nb - jr < NR ? nb - jr : NR;
                         const float *bp = directB ? bBlock + jr : pb + jr * kc;
-                        tiles[rows](kc, ap, rsA, csA, bp, directB ? ldb : NR, cRow + jr, ldc, alpha, blockBeta, cols);
+                        tiles[cols <= 16][rows](kc, ap, rsA, csA, bp, directB ? ldb : NR, cRow + jr, ldc, alpha, blockBeta, cols);
                     }
                 }
             }
