@@ -95,6 +95,17 @@ AVX512 INLINE void transpose16(__m512 r[16]) {
 
 INLINE __mmask16 lowMask(long count) { return count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1); }
 
+// Stores lanes 0-11 of r0 ... r3 as 48 consecutive floats with three whole-vector stores (twelve
+// 12-float masked stores would split every other cache line).
+AVX512 INLINE void store4x12(float *dst, __m512 r0, __m512 r1, __m512 r2, __m512 r3) {
+    const __m512i i0 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    const __m512i i1 = _mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23);
+    const __m512i i2 = _mm512_setr_epi32(8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27);
+    _mm512_storeu_ps(dst, _mm512_permutex2var_ps(r0, i0, r1));
+    _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(r1, i1, r2));
+    _mm512_storeu_ps(dst + 32, _mm512_permutex2var_ps(r2, i2, r3));
+}
+
 // `rows` (<= 16) source rows of length kc at src + r*stride, written transposed: dst[p*width + r].
 // Rows beyond `rows` up to `width` are zero.
 AVX512 static void packTransposed(const float *src, long stride, long rows, long kc, float *dst, long width) {
@@ -118,9 +129,15 @@ AVX512 static void packA(int trans, long mb, long kc, const float *a, long lda, 
         if (!trans) {
             packTransposed(a + i * lda, lda, rows, kc, d, MR);
         } else {
+            // Row p of the panel is 12 contiguous floats of A (masked loads: nothing past row
+            // `rows` is read), stored four rows at a time.
             __mmask16 load = lowMask(rows);
             const float *s = a + i;
-            for (long p = 0; p < kc; p++)
+            long p = 0;
+            for (; p + 4 <= kc; p += 4)
+                store4x12(d + p * MR, _mm512_maskz_loadu_ps(load, s + p * lda), _mm512_maskz_loadu_ps(load, s + (p + 1) * lda),
+                          _mm512_maskz_loadu_ps(load, s + (p + 2) * lda), _mm512_maskz_loadu_ps(load, s + (p + 3) * lda));
+            for (; p < kc; p++)
                 _mm512_mask_storeu_ps(d + p * MR, 0x0FFF, _mm512_maskz_loadu_ps(load, s + p * lda));
         }
     }
@@ -128,16 +145,27 @@ AVX512 static void packA(int trans, long mb, long kc, const float *a, long lda, 
 
 // Packs k [0, kc) x columns [0, nb) of op(B) into NR-column micro-panels (zero-padded).
 AVX512 static void packB(int trans, long kc, long nb, const float *b, long ldb, float *dst) {
+    if (!trans) {
+        // The full panels row by row of B: each row is read in one sequential sweep (a panel
+        // at a time would read 128 bytes from each of kc rows, one 4 KB page apart or more,
+        // which the hardware prefetchers do not follow).
+        long full = nb / NR * NR;
+        for (long p = 0; p < kc; p++) {
+            const float *s = b + p * ldb;
+            float *d = dst + p * NR;
+            for (long j = 0; j < full; j += NR) {
+                _mm512_store_ps(d + j * kc, _mm512_loadu_ps(s + j));
+                _mm512_store_ps(d + j * kc + 16, _mm512_loadu_ps(s + j + 16));
+            }
+        }
+    }
     for (long j = 0; j < nb; j += NR) {
         long cols = nb - j < NR ? nb - j : NR;
         float *d = dst + j * kc;
         if (!trans) {
             const float *s = b + j;
             if (cols == NR) {
-                for (long p = 0; p < kc; p++) {
-                    _mm512_store_ps(d + p * NR, _mm512_loadu_ps(s + p * ldb));
-                    _mm512_store_ps(d + p * NR + 16, _mm512_loadu_ps(s + p * ldb + 16));
-                }
+                continue;  // full panels: copied above
             } else {
                 __mmask16 m0 = lowMask(cols), m1 = lowMask(cols > 16 ? cols - 16 : 0);
                 for (long p = 0; p < kc; p++) {
@@ -180,15 +208,16 @@ AVX512 INLINE void storeRow(float *row, __m512 x0, __m512 x1, __m512 va, float b
     }
 }
 
-// An R x 32 tile of C (R <= MR, a compile-time constant after inlining), columns < `cols`.
+// An R x 32 tile of C (R <= MR, a compile-time constant after inlining), columns < `cols`;
+// `narrow` (cols <= 16): only the first 16 columns are computed, half the FMAs.
 // Element (i, p) of A is ap[i*rsA + p*csA]: packed panels (rsA 1, csA MR) or A itself.
 // Row p of B's 32 columns starts at bp + p*ldbk: packed panels (ldbk NR, aligned, zero-padded)
 // or B itself (`directB`: masked loads so nothing past column `cols` is read).
 #define ROW(i, x0, x1) if (R > i) { __m512 av = _mm512_set1_ps(a3[i / 3][(i % 3) * rsA]); \
-    x0 = _mm512_fmadd_ps(av, b0, x0); x1 = _mm512_fmadd_ps(av, b1, x1); }
+    x0 = _mm512_fmadd_ps(av, b0, x0); if (!narrow) x1 = _mm512_fmadd_ps(av, b1, x1); }
 #define WRITE(i, x0, x1) if (R > i) storeRow(c + i * ldc, x0, x1, va, beta, full, m0, m1);
 
-AVX512 INLINE void tile(const int R, const int directB, long kc, const float *ap, const long rsA, const long csA,
+AVX512 INLINE void tile(const int R, const int narrow, const int directB, long kc, const float *ap, const long rsA, const long csA,
                         const float *bp, const long ldbk, float *c, long ldc, float alpha, float beta, long cols) {
     __m512 z = _mm512_setzero_ps();
     __m512 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
@@ -202,13 +231,13 @@ AVX512 INLINE void tile(const int R, const int directB, long kc, const float *ap
     // The C rows are needed after the loop: start bringing them in now.
     for (int i = 0; i < R; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     for (long p = 0; p < kc; p++) {
-        __m512 b0, b1;
+        __m512 b0, b1 = z;
         if (directB) {
             b0 = _mm512_maskz_loadu_ps(m0, bp);
-            b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+            if (!narrow) b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
         } else {
             b0 = _mm512_load_ps(bp);
-            b1 = _mm512_load_ps(bp + 16);
+            if (!narrow) b1 = _mm512_load_ps(bp + 16);
             // The next B panel streams from L2; ask for it a few k ahead.
             _mm_prefetch((const char *)(bp + PF), _MM_HINT_T0);
             _mm_prefetch((const char *)(bp + PF + 16), _MM_HINT_T0);
@@ -232,29 +261,30 @@ typedef void (*TileFunction)(long kc, const float *ap, long rsA, long csA, const
                              float *c, long ldc, float alpha, float beta, long cols);
 
 // Per row count R = 1 ... 12: packed A and B; A read in place with packed B; both in place.
-#define DEFINE_TILES(R) \
-    AVX512 static void packedTile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
-                                     float *c, long ldc, float alpha, float beta, long cols) { \
-        (void)rsA; (void)csA; (void)ldbk; tile(R, 0, kc, ap, 1, MR, bp, NR, c, ldc, alpha, beta, cols); } \
-    AVX512 static void directATile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
-                                      float *c, long ldc, float alpha, float beta, long cols) { \
-        (void)ldbk; tile(R, 0, kc, ap, rsA, csA, bp, NR, c, ldc, alpha, beta, cols); } \
-    AVX512 static void directTile##R(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
-                                     float *c, long ldc, float alpha, float beta, long cols) { \
-        tile(R, 1, kc, ap, rsA, csA, bp, ldbk, c, ldc, alpha, beta, cols); }
-DEFINE_TILES(1) DEFINE_TILES(2) DEFINE_TILES(3) DEFINE_TILES(4) DEFINE_TILES(5) DEFINE_TILES(6)
-DEFINE_TILES(7) DEFINE_TILES(8) DEFINE_TILES(9) DEFINE_TILES(10) DEFINE_TILES(11) DEFINE_TILES(12)
+// (N: the narrow variant, for tiles of at most 16 columns.)
+#define DEFINE_TILES(R, N, S) \
+    AVX512 static void packedTile##R##S(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                        float *c, long ldc, float alpha, float beta, long cols) { \
+        (void)rsA; (void)csA; (void)ldbk; tile(R, N, 0, kc, ap, 1, MR, bp, NR, c, ldc, alpha, beta, cols); } \
+    AVX512 static void directATile##R##S(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                         float *c, long ldc, float alpha, float beta, long cols) { \
+        (void)ldbk; tile(R, N, 0, kc, ap, rsA, csA, bp, NR, c, ldc, alpha, beta, cols); } \
+    AVX512 static void directTile##R##S(long kc, const float *ap, long rsA, long csA, const float *bp, long ldbk, \
+                                        float *c, long ldc, float alpha, float beta, long cols) { \
+        tile(R, N, 1, kc, ap, rsA, csA, bp, ldbk, c, ldc, alpha, beta, cols); }
+#define DEFINE_BOTH(R) DEFINE_TILES(R, 0, ) DEFINE_TILES(R, 1, narrow)
+DEFINE_BOTH(1) DEFINE_BOTH(2) DEFINE_BOTH(3) DEFINE_BOTH(4) DEFINE_BOTH(5) DEFINE_BOTH(6)
+DEFINE_BOTH(7) DEFINE_BOTH(8) DEFINE_BOTH(9) DEFINE_BOTH(10) DEFINE_BOTH(11) DEFINE_BOTH(12)
+#undef DEFINE_BOTH
 #undef DEFINE_TILES
 
-static const TileFunction packedTiles[MR + 1] = {
-    0, packedTile1, packedTile2, packedTile3, packedTile4, packedTile5, packedTile6,
-    packedTile7, packedTile8, packedTile9, packedTile10, packedTile11, packedTile12};
-static const TileFunction directATiles[MR + 1] = {
-    0, directATile1, directATile2, directATile3, directATile4, directATile5, directATile6,
-    directATile7, directATile8, directATile9, directATile10, directATile11, directATile12};
-static const TileFunction directTiles[MR + 1] = {
-    0, directTile1, directTile2, directTile3, directTile4, directTile5, directTile6,
-    directTile7, directTile8, directTile9, directTile10, directTile11, directTile12};
+#define TABLE(name, S) {0, name##1##S, name##2##S, name##3##S, name##4##S, name##5##S, name##6##S, \
+    name##7##S, name##8##S, name##9##S, name##10##S, name##11##S, name##12##S}
+// [narrow][rows]
+static const TileFunction packedTiles[2][MR + 1] = {TABLE(packedTile, ), TABLE(packedTile, narrow)};
+static const TileFunction directATiles[2][MR + 1] = {TABLE(directATile, ), TABLE(directATile, narrow)};
+static const TileFunction directTiles[2][MR + 1] = {TABLE(directTile, ), TABLE(directTile, narrow)};
+#undef TABLE
 
 // MARK: driver
 
@@ -283,15 +313,17 @@ AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float a
     }
     // Small products skip packing: packing pays off only when a panel is reused many times.
     // (The arithmetic per element is the same either way, so this choice cannot change a bit.)
+    // A panel is used once when n <= NR, a B panel once when m <= MR (LoRA's rank-8 products):
+    // then packing it is pure overhead.
     int small = m <= DIRECT_SMALL && n <= DIRECT_SMALL;
-    int directA = (!transA && n <= DIRECT_N) || small, directB = !transB && small;
+    int directA = (!transA && n <= DIRECT_N) || n <= NR || small, directB = !transB && (small || m <= MR);
     long mbMax = m < MB ? (m + MR - 1) / MR * MR : MB;
     long nbMax = n < NB ? (n + NR - 1) / NR * NR : NB;
     long kcMax = k < KC ? k : KC;
     float *pa = directA ? 0 : reserve(&bufferA, &capacityA, (size_t)(mbMax * kcMax));
     float *pb = directB ? 0 : reserve(&bufferB, &capacityB, (size_t)(nbMax * kcMax));
     if ((!directA && !pa) || (!directB && !pb)) abort();
-    const TileFunction *tiles = directB ? directTiles : directA ? directATiles : packedTiles;
+    const TileFunction (*tiles)[MR + 1] = directB ? directTiles : directA ? directATiles : packedTiles;
     long rsA = directA ? (transA ? 1 : lda) : 1, csA = directA ? (transA ? lda : 1) : MR;
     for (long ic = 0; ic < m; ic += MB) {
         long mb = m - ic < MB ? m - ic : MB;
@@ -311,7 +343,7 @@ AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float a
                     for (long jr = 0; jr < nb; jr += NR) {
                         long cols = nb - jr < NR ? nb - jr : NR;
                         const float *bp = directB ? bBlock + jr : pb + jr * kc;
-                        tiles[rows](kc, ap, rsA, csA, bp, directB ? ldb : NR, cRow + jr, ldc, alpha, blockBeta, cols);
+                        tiles[cols <= 16][rows](kc, ap, rsA, csA, bp, directB ? ldb : NR, cRow + jr, ldc, alpha, blockBeta, cols);
                     }
                 }
             }

@@ -85,11 +85,14 @@ struct GemmKernelTests {
         #expect(failures.isEmpty, "\(failures.prefix(5))")
     }
 
-    /// K beyond one K block (700), K = 1, beta 0 over NaN, and a tile-sized remainder.
+    /// K beyond one K block (700), K = 1, beta 0 over NaN, a tile-sized remainder, and products
+    /// with few rows or few columns.
     @Test(.enabled(if: available), arguments: transposes)
     func longAndShortK(transA: Bool, transB: Bool) {
         for (m, n, k, alpha, beta) in [(50, 70, 700, Float(0.7), Float(0.5)), (37, 41, 1, 1, 0), (24, 64, 700, 1, 0),
-                                        (13, 100, 385, 2, 1)] {
+                                        (13, 100, 385, 2, 1),
+                                        // LoRA-like: few rows (B read in place), few columns (A in place, 16-wide tiles)
+                                        (8, 300, 600, 1, 0.5), (300, 8, 600, 1.5, 0), (200, 16, 300, 1, 1), (12, 40, 260, 1, 0)] {
             let problem = Problem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 3,
                                   cFill: beta == 0 ? .nan : nil, seed: UInt64(k))
             let error = problem.mismatch(problem.ours(alpha: alpha, beta: beta), problem.blas(alpha: alpha, beta: beta))
