@@ -152,16 +152,7 @@ extension Tensor {
             result.withUnsafeMutableBufferPointer { dst in
                 guard let s = src.baseAddress, let d = dst.baseAddress else { return }
                 parallelChunks(count, grain: Tensor.elementwiseGrain) { range in
-                    let width = VectorMath.width
-                    var i = range.lowerBound
-                    while i + width <= range.upperBound {
-                        VectorMath.store(kernel(VectorMath.load(s + i, count: width)), to: d + i, count: width)
-                        i += width
-                    }
-                    if i < range.upperBound {
-                        let rest = range.upperBound - i
-                        VectorMath.store(kernel(VectorMath.load(s + i, count: rest)), to: d + i, count: rest)
-                    }
+                    VectorMath.apply(range.count, s + range.lowerBound, d + range.lowerBound) { kernel($0) }
                 }
             }
         }

@@ -50,18 +50,18 @@ public struct RotaryTables: Sendable {
 final class RotaryTableCache: @unchecked Sendable {
     static let shared = RotaryTableCache()
     private struct Key: Hashable { let depth: Int; let base: Float }
-    private var tables: [Key: (cos: [Float], sin: [Float], positions: Int)] = [:]
+    private var tables: [Key: (cos: [Float], sin: [Float])] = [:]
     private let lock = NSLock()
 
     func tables(depth: Int, base: Float, positions: Int) -> (cos: [Float], sin: [Float]) {
         let key = Key(depth: depth, base: base)
         lock.lock()
         defer { lock.unlock() }
-        if let cached = tables[key], cached.positions >= positions { return (cached.cos, cached.sin) }
+        if let cached = tables[key], cached.cos.count >= positions * (depth / 2) { return cached }
         var capacity = 64
         while capacity < positions { capacity *= 2 }
         let computed = RotaryTables.computed(depth: depth, base: base, positions: capacity)
-        tables[key] = (computed.cos, computed.sin, capacity)
+        tables[key] = computed
         return computed
     }
 }

@@ -134,12 +134,7 @@ public enum VectorMath {
     @inlinable
     public static func apply(_ count: Int, _ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>,
                              _ f: (Vector) -> Vector) {
-        var i = 0
-        while i + width <= count {
-            store(f(load(source + i, count: width)), to: destination + i, count: width)
-            i += width
-        }
-        if i < count { store(f(load(source + i, count: count - i)), to: destination + i, count: count - i) }
+        forEachVector(in: 0..<count) { i, lanes in store(f(load(source + i, count: lanes)), to: destination + i, count: lanes) }
     }
 
     /// e^x over a buffer.
@@ -228,11 +223,6 @@ extension VectorMath {
     /// row[j] *= factor for j < count.
     @inlinable
     public static func scale(_ row: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
-        var i = 0
-        while i + width <= count {
-            store(load(row + i, count: width) * factor, to: row + i, count: width)
-            i += width
-        }
-        while i < count { row[i] *= factor; i += 1 }
+        forEachVector(in: 0..<count) { i, lanes in store(load(row + i, count: lanes) * factor, to: row + i, count: lanes) }
     }
 }
