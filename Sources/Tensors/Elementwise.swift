@@ -86,13 +86,6 @@ extension Tensor {
 /// Scalar activation functions and their derivatives, shared by forward and backward kernels.
 public enum Activation {
     @inlinable public static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
-    @inlinable public static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erf(x * 0.70710678118654752)) }
-    /// d gelu / dx = Φ(x) + x φ(x).
-    @inlinable public static func geluDerivative(_ x: Float) -> Float {
-        let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
-        let pdf = 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
-        return cdf + x * pdf
-    }
     /// d silu / dx = σ(x) (1 + x (1 − σ(x))).
     @inlinable public static func siluDerivative(_ x: Float) -> Float {
         let s = sigmoid(x)
