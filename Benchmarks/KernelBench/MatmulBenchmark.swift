@@ -73,7 +73,7 @@ struct MatmulBenchmark: ParsableCommand {
             let samples = (0..<3).compactMap { _ in measureFMAPeak(threads: workers, iterations: 20_000_000) }
             return samples.isEmpty ? nil : samples.sorted()[samples.count / 2]
         }()
-        var table = TextTable(title: "matmul (Swift, Tensor.matmul -> \(BLAS.gemmKernel) GEMM), median of \(repeats)",
+        var table = TextTable(title: "matmul (Swift, Tensor.matmul -> \(BLAS.gemmKernelDescription) GEMM), median of \(repeats)",
                               columns: ["shape", "median ms", "min ms", "GFLOPS", "% of peak", "% of measured peak"])
         var rows: [ResultRow] = []
         for shape in MatmulShape.standard + (extended ? MatmulShape.extended : []) {

@@ -60,7 +60,8 @@ struct ResultRow: Sendable {
 struct RunEnvironment: Sendable {
     /// `BLAS.runtimeInfo` as text ("OpenBLAS (core SkylakeX)").
     let blas: String
-    /// `BLAS.gemmKernel`: the GEMM that ran ("FedVLM AVX-512", or "OpenBLAS" with `FEDVLM_GEMM=blas`).
+    /// `BLAS.gemmKernelDescription`: the GEMM that ran ("FedVLM AMX (bf16x6) + AVX-512", "FedVLM AVX-512" with
+    /// `FEDVLM_GEMM=avx512`, or "OpenBLAS" with `FEDVLM_GEMM=blas`).
     let gemmKernel: String
     /// Threads OpenBLAS uses for GEMM (nil when the BLAS does not say).
     let blasThreads: Int?
@@ -75,7 +76,7 @@ struct RunEnvironment: Sendable {
     let loadAverage: Double
 
     static func current() -> RunEnvironment {
-        RunEnvironment(blas: BLAS.runtimeInfo.description, gemmKernel: BLAS.gemmKernel, blasThreads: openBLASThreadCount(),
+        RunEnvironment(blas: BLAS.runtimeInfo.description, gemmKernel: BLAS.gemmKernelDescription, blasThreads: openBLASThreadCount(),
                        kernelThreads: ParallelConfiguration.workerCount,
                        cores: ProcessInfo.processInfo.activeProcessorCount,
                        date: ISO8601DateFormatter().string(from: Date()), loadAverage: oneMinuteLoadAverage())
@@ -166,7 +167,7 @@ func emit(table: TextTable, rows: [ResultRow], environment: RunEnvironment, json
         return
     }
     print("BLAS: \(environment.blas)")
-    print("GEMM kernel: \(environment.gemmKernel)\(BLAS.usesOwnGemmKernel ? " (FEDVLM_GEMM=blas selects the BLAS)" : "")")
+    print("GEMM kernel: \(environment.gemmKernel)\(BLAS.usesOwnGemmKernel ? " (FEDVLM_GEMM=avx512 or blas selects another)" : "")")
     print("Threads: \(environment.threadsDescription)")
     print("Date: \(environment.date)")
     print("Load average (1 min) at start: \(formatted(environment.loadAverage, decimals: 2))"

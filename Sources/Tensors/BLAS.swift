@@ -1,6 +1,7 @@
 // The BLAS entry points the library calls, in one place, plus a check that the BLAS that
-// was loaded is a fast one (see Docs/Performance.md). GEMM goes to the library's own AVX-512
-// kernel (CKernels) when the CPU has AVX-512, else to the system BLAS.
+// was loaded is a fast one (see Docs/Performance.md). GEMM goes to the library's own kernels
+// (CKernels): AMX tiles for large products on CPUs with AMX-BF16, the AVX-512 FMA kernel for
+// the rest, and the system BLAS on CPUs with neither.
 
 import CBLAS
 import CKernels
@@ -9,20 +10,79 @@ import Foundation
 /// Thin Swift wrappers over CBLAS.
 public enum BLAS {
     /// C = alpha op(A) op(B) + beta C, row-major, on the calling thread. `lda`, `ldb`, `ldc`
-    /// are row strides. Kernels that already run in parallel chunks call this one. Runs the
-    /// library's AVX-512 kernel when `usesOwnGemmKernel`, else the system BLAS's sgemm.
+    /// are row strides. Kernels that already run in parallel chunks call this one. The kernel
+    /// is `gemmKernel(m:n:k:)`'s choice for this shape.
     @inlinable
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                             b: UnsafePointer<Float>, ldb: Int,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if usesOwnGemmKernel {
+        gemm(gemmKernel(m: m, n: n, k: k), transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+             alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// `gemm` on the given kernel.
+    @inlinable
+    public static func gemm(_ kernel: GemmKernel, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        switch kernel {
+        case .amx:
+            fedvlm_sgemm_amx(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        case .avx512:
             fedvlm_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-        } else {
+        case .blas:
             blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
+
+    /// The GEMM kernels the library can run.
+    public enum GemmKernel: String, Sendable, CaseIterable {
+        /// fp32 products on AMX tiles from a three-way bf16 split of each operand
+        /// (`fedvlm_sgemm_amx`): as accurate as fp32 FMA accumulation, not bit-equal to it.
+        case amx
+        /// The library's fp32 FMA kernel for AVX-512 (`fedvlm_sgemm`).
+        case avx512
+        /// The system BLAS's `cblas_sgemm`.
+        case blas
+    }
+
+    /// The fastest kernel this process may use, from the CPU and the environment variable
+    /// `FEDVLM_GEMM` (`amx`, `avx512` or `blas`; read once). AMX needs AMX-BF16 and the kernel's
+    /// permission for tile state; AVX-512 needs AVX-512F; `blas` always works.
+    public static let preferredGemmKernel: GemmKernel = {
+        let requested = ProcessInfo.processInfo.environment["FEDVLM_GEMM"].flatMap { GemmKernel(rawValue: $0.lowercased()) }
+        let amx = fedvlm_amx_available() != 0, avx512 = fedvlm_sgemm_available() != 0
+        switch requested {
+        case .blas: return .blas
+        case .avx512: return avx512 ? .avx512 : .blas
+        case .amx, nil: return amx ? .amx : avx512 ? .avx512 : .blas
+        }
+    }()
+
+    /// Multiply-adds from which a GEMM runs on AMX: below it, packing and tile set-up cost more
+    /// than they save (attention's 64 x 64 tiles stay on the FMA kernel).
+    public static let amxThreshold = 1 << 20
+
+    /// The kernel `gemm` runs for an m x k by k x n product: AMX for products with at least
+    /// `amxThreshold` multiply-adds and every side at least 16 when `preferredGemmKernel` is
+    /// AMX, else the FMA kernel (or BLAS). The choice depends on the whole product's shape
+    /// only, so `parallelGemm` makes it once and every block of a split product runs the
+    /// same kernel: results never depend on the number of cores.
+    @inlinable
+    public static func gemmKernel(m: Int, n: Int, k: Int) -> GemmKernel {
+        switch preferredGemmKernel {
+        case .amx:
+            return m >= 16 && n >= 16 && k >= 16 && m * n * k >= amxThreshold ? .amx : .avx512
+        case let other:
+            return other
+        }
+    }
+
+    /// True when GEMMs may run the library's own kernels (AMX or AVX-512) rather than BLAS.
+    public static var usesOwnGemmKernel: Bool { preferredGemmKernel != .blas }
 
     /// `gemm` through the system BLAS's `cblas_sgemm`, whatever `usesOwnGemmKernel` says.
     @inlinable
@@ -35,15 +95,15 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// True when GEMMs run the library's AVX-512 kernel (`fedvlm_sgemm` in CKernels): the CPU
-    /// has AVX-512 and the environment variable `FEDVLM_GEMM` is not `blas` (read once). The
-    /// choice is per process, never per shape, so a split GEMM gives the same bits as a whole one.
-    public static let usesOwnGemmKernel: Bool = {
-        fedvlm_sgemm_available() != 0 && ProcessInfo.processInfo.environment["FEDVLM_GEMM"]?.lowercased() != "blas"
-    }()
-
-    /// The GEMM in use, for benchmark headers: "FedVLM AVX-512" or the system BLAS ("OpenBLAS", ...).
-    public static var gemmKernel: String { usesOwnGemmKernel ? "FedVLM AVX-512" : runtimeInfo.implementation }
+    /// The GEMM in use, for benchmark headers: "FedVLM AMX (bf16x6) + AVX-512", "FedVLM AVX-512"
+    /// or the system BLAS ("OpenBLAS", ...).
+    public static var gemmKernelDescription: String {
+        switch preferredGemmKernel {
+        case .amx: return "FedVLM AMX (bf16x6) + AVX-512"
+        case .avx512: return "FedVLM AVX-512"
+        case .blas: return runtimeInfo.implementation
+        }
+    }
 
     /// Measured fp32 FMA throughput of one core in GFLOPS (`iterations` rounds of 24 independent
     /// AVX-512 FMA chains, 768 FLOPs per round), or nil when the CPU has no AVX-512.
@@ -65,8 +125,9 @@ public enum BLAS {
                                     b: UnsafePointer<Float>, ldb: Int,
                                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let workers = ParallelConfiguration.currentWorkerCount
+        let kernel = gemmKernel(m: m, n: n, k: k)
         guard workers > 1, m * n * k >= parallelThreshold else {
-            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
@@ -74,13 +135,13 @@ public enum BLAS {
         if m >= 32 * workers || m >= n {
             parallelChunks(m, grain: Swift.max(32, m / workers)) { rows in
                 let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-                gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
                      a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
             }
         } else {
             parallelChunks(n, grain: Swift.max(32, n / workers)) { columns in
                 let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
-                gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+                gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
                      a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
             }
         }

@@ -1,7 +1,9 @@
-// The library's AVX-512 SGEMM (`fedvlm_sgemm`, CKernels) against the system BLAS's
-// cblas_sgemm: all transpose cases, edge sizes around the 12 x 32 micro-tile, alpha/beta,
-// leading dimensions wider than the matrix, beta 0 over NaN, K beyond one K block; and the
-// determinism `BLAS.parallelGemm` relies on (row or column blocks give the same bits).
+// The library's GEMM kernels (CKernels): the AVX-512 SGEMM (`fedvlm_sgemm`) against the
+// system BLAS's cblas_sgemm, and the AMX bf16x6 GEMM (`fedvlm_sgemm_amx`) against a float64
+// reference and the FMA kernel's own error. All transpose cases, edge sizes around the
+// micro-tiles, alpha/beta, leading dimensions wider than the matrix, beta 0 over NaN, K beyond
+// one K block; and the determinism `BLAS.parallelGemm` relies on (row or column blocks give
+// the same bits).
 // Layouts: row-major; op(A) m x k, op(B) k x n, C m x n; lda/ldb/ldc are row strides.
 import CBLAS
 import CKernels
@@ -9,7 +11,7 @@ import Testing
 import Tensors
 
 /// Inputs and a C of one product, with padded rows (leading dimension = width + pad).
-private struct Problem {
+struct GemmProblem {
     let transA: Bool, transB: Bool
     let m: Int, n: Int, k: Int
     let lda: Int, ldb: Int, ldc: Int
@@ -25,10 +27,64 @@ private struct Problem {
         c = (0..<(m * ldc)).map { _ in cFill ?? (2 * generator.nextUniform() - 1) }
     }
 
-    func ours(alpha: Float, beta: Float) -> [Float] {
+    /// The same problem with other A and B values.
+    init(copying problem: GemmProblem, a: [Float], b: [Float]) {
+        transA = problem.transA; transB = problem.transB
+        m = problem.m; n = problem.n; k = problem.k
+        lda = problem.lda; ldb = problem.ldb; ldc = problem.ldc
+        self.a = a; self.b = b; c = problem.c
+    }
+
+    func ours(alpha: Float, beta: Float, amx: Bool = false) -> [Float] {
         var result = c
-        fedvlm_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, &result, ldc)
+        if amx {
+            fedvlm_sgemm_amx(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, &result, ldc)
+        } else {
+            fedvlm_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, &result, ldc)
+        }
         return result
+    }
+
+    func elementA(_ i: Int, _ p: Int) -> Float { transA ? a[p * lda + i] : a[i * lda + p] }
+    func elementB(_ p: Int, _ j: Int) -> Float { transB ? b[j * ldb + p] : b[p * ldb + j] }
+
+    /// The exact result in float64, and the scale of its rounding errors:
+    /// |alpha| sum_p |a_ip b_pj| + |beta c_ij| (the bound fp32 error analysis multiplies by u).
+    func reference(alpha: Float, beta: Float) -> (value: [Double], scale: [Double]) {
+        var value = [Double](repeating: 0, count: m * n), scale = value
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0, magnitude = 0.0
+                for p in 0..<k {
+                    let product = Double(elementA(i, p)) * Double(elementB(p, j))
+                    sum += product
+                    magnitude += Swift.abs(product)
+                }
+                let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+                value[i * n + j] = Double(alpha) * sum + old
+                scale[i * n + j] = Swift.abs(Double(alpha)) * magnitude + Swift.abs(old)
+            }
+        }
+        return (value, scale)
+    }
+
+    /// The largest error of `result` relative to the error scale, in units of fp32 roundoff
+    /// (2^-24); nil when an element is not finite or the padding changed.
+    func errorInUnits(_ result: [Float], _ reference: (value: [Double], scale: [Double])) -> Double? {
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<ldc {
+                let x = result[i * ldc + j]
+                if j >= n {
+                    if x.bitPattern != c[i * ldc + j].bitPattern { return nil }
+                    continue
+                }
+                guard x.isFinite else { return nil }
+                let error = Swift.abs(Double(x) - reference.value[i * n + j])
+                worst = Swift.max(worst, error / (reference.scale[i * n + j] * 0x1p-24 + 1e-37))
+            }
+        }
+        return worst
     }
 
     func blas(alpha: Float, beta: Float) -> [Float] {
@@ -61,8 +117,8 @@ struct GemmKernelTests {
     static let transposes = [(false, false), (false, true), (true, false), (true, true)]
 
     @Test func dispatchFollowsTheCPU() {
-        #expect(BLAS.usesOwnGemmKernel == (Self.available && BLAS.gemmKernel == "FedVLM AVX-512"))
         if !Self.available { #expect(!BLAS.usesOwnGemmKernel) }
+        #expect(BLAS.gemmKernelDescription.contains("FedVLM") == BLAS.usesOwnGemmKernel)
     }
 
     @Test(.enabled(if: available), arguments: transposes)
@@ -75,7 +131,7 @@ struct GemmKernelTests {
                 let k = [1, 16, 33, 100][(index + step) % 4]
                 let pad = (index + step) % 3 == 0 ? 0 : 5
                 let (alpha, beta): (Float, Float) = [(1, 0), (1.5, 1), (-0.75, 0.5)][(index + step) % 3]
-                let problem = Problem(transA: transA, transB: transB, m: m, n: n, k: k, pad: pad,
+                let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: pad,
                                       cFill: beta == 0 ? .nan : nil, seed: UInt64(m * 1000 + n * 10 + k))
                 if let error = problem.mismatch(problem.ours(alpha: alpha, beta: beta), problem.blas(alpha: alpha, beta: beta)) {
                     failures.append("m \(m) n \(n) k \(k) alpha \(alpha) beta \(beta) pad \(pad): \(error)")
@@ -93,7 +149,7 @@ struct GemmKernelTests {
                                         (13, 100, 385, 2, 1),
                                         // LoRA-like: few rows (B read in place), few columns (A in place, 16-wide tiles)
                                         (8, 300, 600, 1, 0.5), (300, 8, 600, 1.5, 0), (200, 16, 300, 1, 1), (12, 40, 260, 1, 0)] {
-            let problem = Problem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 3,
+            let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 3,
                                   cFill: beta == 0 ? .nan : nil, seed: UInt64(k))
             let error = problem.mismatch(problem.ours(alpha: alpha, beta: beta), problem.blas(alpha: alpha, beta: beta))
             #expect(error == nil, "m \(m) n \(n) k \(k): \(error ?? "")")
@@ -106,7 +162,7 @@ struct GemmKernelTests {
     @Test(.enabled(if: available), arguments: transposes)
     func blocksGiveTheSameBits(transA: Bool, transB: Bool) {
         let (m, n, k) = (61, 300, 530)
-        let problem = Problem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 0, cFill: nil, seed: 3)
+        let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 0, cFill: nil, seed: 3)
         let whole = problem.ours(alpha: 1.25, beta: 0.5)
         let (ta, tb) = (transA ? Int32(1) : 0, transB ? Int32(1) : 0)
         var byRows = problem.c, byColumns = problem.c
@@ -136,5 +192,129 @@ struct GemmKernelTests {
     @Test(.enabled(if: available)) func fmaPeakIsMeasured() {
         let gflops = BLAS.measuredFMAPeak(iterations: 100_000)
         #expect((gflops ?? 0) > 1)
+    }
+}
+
+@Suite("AMX bf16x6 GEMM kernel")
+struct AMXGemmKernelTests {
+    static let available = fedvlm_amx_available() != 0
+
+    @Test func dispatchFollowsTheCPUAndTheShape() {
+        let preferred = BLAS.preferredGemmKernel
+        if !Self.available { #expect(preferred != .amx) }
+        if preferred == .amx {
+            #expect(BLAS.gemmKernel(m: 1024, n: 1024, k: 1024) == .amx)
+            // Small products and narrow ones (attention tiles, LoRA's rank-8 factors) stay on FMA.
+            #expect(BLAS.gemmKernel(m: 64, n: 64, k: 64) == .avx512)
+            #expect(BLAS.gemmKernel(m: 4096, n: 8, k: 4096) == .avx512)
+        } else {
+            #expect(BLAS.gemmKernel(m: 1024, n: 1024, k: 1024) == preferred)
+        }
+        #expect(BLAS.usesOwnGemmKernel == (preferred != .blas))
+    }
+
+    /// Every transpose case over sizes around the 16 x 16 tile and the 32-long K chunk, with
+    /// alpha/beta and padded rows: the error stays within a few fp32 roundings of the exact
+    /// result (a lost bf16 piece would be 2^16 roundings), and within that of the FMA kernel
+    /// on the same problem.
+    @Test(.enabled(if: available), arguments: GemmKernelTests.transposes)
+    func asAccurateAsFP32(transA: Bool, transB: Bool) {
+        let sizes = [1, 5, 15, 16, 17, 31, 32, 33, 47, 100, 257]
+        var failures: [String] = []
+        var worstAMX = 0.0, worstFMA = 0.0
+        for (index, m) in sizes.enumerated() {
+            for step in [0, 4, 7] {
+                let n = sizes[(index + step) % sizes.count]
+                let k = [1, 31, 32, 33, 100, 129, 300][(index + step) % 7]
+                let pad = (index + step) % 3 == 0 ? 0 : 5
+                let (alpha, beta): (Float, Float) = [(1, 0), (1.5, 1), (-0.75, 0.5)][(index + step) % 3]
+                let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: pad,
+                                      cFill: beta == 0 ? .nan : nil, seed: UInt64(m * 1000 + n * 10 + k))
+                let exact = problem.reference(alpha: alpha, beta: beta)
+                let amx = problem.errorInUnits(problem.ours(alpha: alpha, beta: beta, amx: true), exact)
+                let fma = problem.errorInUnits(problem.ours(alpha: alpha, beta: beta), exact) ?? .infinity
+                guard let amx, amx <= 8 else {
+                    failures.append("m \(m) n \(n) k \(k) alpha \(alpha) beta \(beta) pad \(pad): error \(amx.map { "\($0)" } ?? "not finite or padding written") u")
+                    continue
+                }
+                worstAMX = Swift.max(worstAMX, amx)
+                worstFMA = Swift.max(worstFMA, fma)
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(5))")
+        #expect(worstAMX <= Swift.max(worstFMA, 1), "AMX error \(worstAMX) u, FMA kernel \(worstFMA) u")
+    }
+
+    /// K over several K blocks (the kernel's block is 128), with beta accumulating across them.
+    @Test(.enabled(if: available), arguments: GemmKernelTests.transposes)
+    func longK(transA: Bool, transB: Bool) {
+        for (m, n, k, alpha, beta) in [(40, 70, 700, Float(0.7), Float(0.5)), (33, 48, 1030, 1, 0), (16, 16, 257, 2, 1)] {
+            let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 3,
+                                  cFill: beta == 0 ? .nan : nil, seed: UInt64(k))
+            let error = problem.errorInUnits(problem.ours(alpha: alpha, beta: beta, amx: true),
+                                             problem.reference(alpha: alpha, beta: beta))
+            #expect((error ?? .infinity) <= 8, "m \(m) n \(n) k \(k): \(error.map { "\($0)" } ?? "not finite") u")
+        }
+    }
+
+    /// NaN and infinity reach exactly the outputs they reach in fp32 (an infinity may arrive
+    /// as NaN: its bf16 pieces multiply zeros), and nothing else.
+    @Test(.enabled(if: available)) func nonFiniteInputsReachTheSameOutputs() {
+        var problem = GemmProblem(transA: false, transB: false, m: 20, n: 40, k: 70, pad: 0, cFill: nil, seed: 9)
+        var a = problem.a, b = problem.b
+        a[3 * problem.lda + 5] = .infinity
+        a[11 * problem.lda + 69] = .nan
+        b[2 * problem.ldb + 33] = -.infinity
+        problem = GemmProblem(copying: problem, a: a, b: b)
+        let amx = problem.ours(alpha: 1, beta: 0.5, amx: true), fma = problem.ours(alpha: 1, beta: 0.5)
+        #expect(amx.map(\.isFinite) == fma.map(\.isFinite))
+        #expect(amx.contains { !$0.isFinite })
+    }
+
+    /// Row blocks and column blocks (split points off the 16 x 16 grid and across a pair of
+    /// tiles) give the same bits as the whole product.
+    @Test(.enabled(if: available), arguments: GemmKernelTests.transposes)
+    func blocksGiveTheSameBits(transA: Bool, transB: Bool) {
+        let (m, n, k) = (61, 300, 530)
+        let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 0, cFill: nil, seed: 3)
+        let whole = problem.ours(alpha: 1.25, beta: 0.5, amx: true)
+        let (ta, tb) = (transA ? Int32(1) : 0, transB ? Int32(1) : 0)
+        var byRows = problem.c, byColumns = problem.c
+        problem.a.withUnsafeBufferPointer { a in
+            problem.b.withUnsafeBufferPointer { b in
+                for (start, end) in [(0, 5), (5, 22), (22, 61)] {
+                    let aBlock = transA ? a.baseAddress! + start : a.baseAddress! + start * problem.lda
+                    byRows.withUnsafeMutableBufferPointer { c in
+                        fedvlm_sgemm_amx(ta, tb, end - start, n, k, 1.25, aBlock, problem.lda, b.baseAddress!, problem.ldb,
+                                         0.5, c.baseAddress! + start * problem.ldc, problem.ldc)
+                    }
+                }
+                for (start, end) in [(0, 3), (3, 43), (43, 300)] {
+                    let bBlock = transB ? b.baseAddress! + start * problem.ldb : b.baseAddress! + start
+                    byColumns.withUnsafeMutableBufferPointer { c in
+                        fedvlm_sgemm_amx(ta, tb, m, end - start, k, 1.25, a.baseAddress!, problem.lda, bBlock, problem.ldb,
+                                         0.5, c.baseAddress! + start, problem.ldc)
+                    }
+                }
+            }
+        }
+        #expect(whole.map(\.bitPattern) == byRows.map(\.bitPattern))
+        #expect(whole.map(\.bitPattern) == byColumns.map(\.bitPattern))
+    }
+
+    /// `BLAS.parallelGemm` picks the kernel for the whole product, so its result is the same
+    /// on one worker and on all of them.
+    @Test func parallelGemmDoesNotDependOnTheWorkers() {
+        let (m, n, k) = (256, 96, 128)
+        var generator = RandomGenerator(seed: 12)
+        let a = (0..<(m * k)).map { _ in 2 * generator.nextUniform() - 1 }
+        let b = (0..<(k * n)).map { _ in 2 * generator.nextUniform() - 1 }
+        func product() -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            BLAS.parallelGemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
+            return c
+        }
+        let serial = ParallelConfiguration.runSerially { product() }
+        #expect(product().map(\.bitPattern) == serial.map(\.bitPattern))
     }
 }

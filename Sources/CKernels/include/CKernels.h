@@ -18,6 +18,18 @@ void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float alpha,
                   const float *a, long lda, const float *b, long ldb,
                   float beta, float *c, long ldc);
 
+/// 1 when `fedvlm_sgemm_amx` can run: the CPU has AMX-BF16 and AVX512-BF16 and the kernel
+/// granted this process the tile state (asked for once, on the first call).
+int fedvlm_amx_available(void);
+
+/// The same product and semantics as `fedvlm_sgemm`, computed on AMX tiles from a three-way
+/// bf16 split of each operand (six bf16 products per fp32 product, see amx_sgemm.c). Within
+/// a few fp32 roundings of `fedvlm_sgemm`, not bit-equal to it; splitting C into blocks does
+/// not change any bit. Only call when `fedvlm_amx_available()` returns 1.
+void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
+                      const float *a, long lda, const float *b, long ldb,
+                      float beta, float *c, long ldc);
+
 /// Measured single-thread fp32 FMA throughput in GFLOPS: `iterations` rounds of 24 independent
 /// 16-lane FMA chains (2 FLOPs per lane). 0 when AVX-512 is not available.
 double fedvlm_fma_peak_gflops(long iterations);

@@ -1,0 +1,354 @@
+// FedVLM's fp32 GEMM on AMX tiles: C = alpha op(A) op(B) + beta C with fp32 inputs and
+// outputs, computed from a three-way bf16 split of every operand (see Docs/Performance.md,
+// "fp32 GEMM on AMX").
+//
+// Why: AMX multiplies bf16 tiles at 1,024 FLOPs per cycle and core, about 16x the fp32 FMA
+// units. An fp32 number x is split exactly into three bf16 numbers, x = x0 + x1 + x2, with
+// |x1| <= 2^-8 |x| and |x2| <= 2^-16 |x| (each piece rounds the remainder of the previous one
+// to nearest). The product of two bf16 numbers is exact in fp32, so
+//     a b = a0 b0 + (a0 b1 + a1 b0) + (a0 b2 + a1 b1 + a2 b0) + (a1 b2 + a2 b1 + a2 b2)
+// and the last group, at most 3 * 2^-24 |a b|, is dropped: six bf16 products per fp32 product,
+// the "bf16x6" scheme of Henry, Tang & Heinecke, "Leveraging the bfloat16 artificial
+// intelligence datatype for higher-precision computations" (ARITH 2019). The leading product
+// a0 b0 goes into its own fp32 accumulator tile and the five small ones into a second, so the
+// rounding of the big sum is that of an ordinary fp32 dot product and the corrections, 256
+// times smaller, add almost nothing; the two are added once per K block. The error is that
+// of fp32 FMA accumulation plus at most ~2^-23 |a||b| per product (measured in the tests and
+// in Docs/Performance.md).
+//
+// Layouts (row-major, strides in floats) as in sgemm.c:
+//   op(A) is m x k: a[i*lda + p], or a[p*lda + i] when transA; op(B) is k x n: b[p*ldb + j],
+//   or b[j*ldb + p] when transB; C is m x n: c[i*ldc + j].
+// Packed operands (bf16, zero-padded to whole tiles):
+//   - A: 16-row panels; per panel, K in chunks of 32; per chunk the three pieces, each one
+//     16 x 32 tile (row r = 64 bytes: the chunk's 32 values of row r);
+//   - B: 16-column panels; per panel, chunks of 32; per chunk three pieces, each one tile in
+//     AMX's pair-interleaved layout (row u = 16 columns x the two values of K rows 2u, 2u+1).
+// Tiles: 0 = leading-product accumulator, 1 = correction accumulator, 2-4 = A pieces,
+// 5-7 = B pieces; six loads feed six tile products, all from L1/L2.
+// Loops (Goto & van de Geijn 2008): columns in blocks of NB, K in blocks of KC at fixed
+// offsets, pack B (KC x NB, in L2), rows in blocks of MB, pack A, then 16 x 16 tiles.
+// Determinism: each element of C is c = beta*c (or 0 when beta == 0, c not read), then for
+// every K block in order c += alpha * (hi + lo) with hi, lo the two tile sums over that block
+// in chunk order. Nothing depends on m, n or the element's position, so splitting C into row
+// or column blocks gives the same bits.
+// Limits: AMX treats bf16 denormals as zero, so inputs below 2^-126 in magnitude count as 0
+// and pieces that would fall below it are lost (values under ~1e-33 lose relative precision;
+// the absolute error stays below 1e-38). Finite inputs above the largest bf16 (3.39e38) round
+// to infinity. NaN and infinity propagate as in fp32.
+
+#include "CKernels.h"
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define TILE 16                 /* rows and fp32 columns of a tile */
+#define CHUNK 32                /* K values per tile (bf16 pairs x 16) */
+#define TILE_BYTES 1024
+#define CHUNK_BYTES (3 * TILE_BYTES)
+#ifndef AMX_KC
+#define AMX_KC 128              /* K block (multiple of CHUNK): a pair of B panels, 24 KB, stays in L1 */
+#endif
+#ifndef AMX_MB
+#define AMX_MB 256              /* rows of A packed at once (multiple of TILE): 192 KB, in L2 */
+#endif
+#ifndef AMX_NB
+#define AMX_NB 1024             /* columns of B packed at once: KC*NB*6 bytes = 768 KB, in L2 */
+#endif
+
+#define AMXFN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,amx-tile,amx-bf16")))
+#define INLINE static inline __attribute__((always_inline))
+
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+
+static int amxAvailable = 0;
+static pthread_once_t amxOnce = PTHREAD_ONCE_INIT;
+
+static void probeAMX(void) {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw")
+        || !__builtin_cpu_supports("avx512bf16") || !__builtin_cpu_supports("amx-tile")
+        || !__builtin_cpu_supports("amx-bf16")) return;
+    // Linux hands out the 8 KB tile state only to processes that ask for it.
+    amxAvailable = syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+}
+
+int fedvlm_amx_available(void) {
+    pthread_once(&amxOnce, probeAMX);
+    return amxAvailable;
+}
+
+// Palette 1, eight tiles of 16 rows x 64 bytes.
+typedef struct {
+    unsigned char palette, startRow, reserved[14];
+    unsigned short bytesPerRow[16];
+    unsigned char rows[16];
+} __attribute__((packed)) TileConfig;
+
+AMXFN static void configureTiles(void) {
+    TileConfig config;
+    memset(&config, 0, sizeof config);
+    config.palette = 1;
+    for (int t = 0; t < 8; t++) { config.bytesPerRow[t] = 64; config.rows[t] = TILE; }
+    _tile_loadconfig(&config);
+}
+
+// MARK: Splitting and packing
+
+/// bf16 (in the low 16 bits of each lane's place) back to fp32, exactly.
+AMXFN INLINE __m512 widen(__m256i bf16) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bf16), 16));
+}
+
+/// x = x0 + x1 + x2 in bf16, each rounding the previous remainder to nearest even.
+/// Non-finite leading pieces (NaN, infinity, overflow) carry the value alone.
+AMXFN INLINE void split(__m512 x, __m256i *x0, __m256i *x1, __m256i *x2) {
+    __m256i p0 = (__m256i)_mm512_cvtneps_pbh(x);
+    __m512 w0 = widen(p0);
+    __mmask16 finite = ~_mm512_fpclass_ps_mask(w0, 0x01 | 0x08 | 0x10 | 0x80);
+    __m512 r1 = _mm512_maskz_sub_ps(finite, x, w0);
+    __m256i p1 = (__m256i)_mm512_cvtneps_pbh(r1);
+    __m512 r2 = _mm512_sub_ps(r1, widen(p1));
+    *x0 = p0;
+    *x1 = p1;
+    *x2 = (__m256i)_mm512_cvtneps_pbh(r2);
+}
+
+/// 16 values of row `i` of op(X) from column `p` on (columns >= `limit` read as 0).
+AMXFN INLINE __m512 loadRow(int transposed, const float *x, long ld, long i, long p, long limit) {
+    long count = limit - p;
+    if (count <= 0) return _mm512_setzero_ps();
+    __mmask16 mask = count >= 16 ? 0xFFFF : (__mmask16)((1u << count) - 1);
+    if (!transposed) return _mm512_maskz_loadu_ps(mask, x + i * ld + p);
+    __m512i offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                         _mm512_set1_epi32((int)ld));
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, offsets, x + p * ld + i, 4);
+}
+
+/// Packs rows [0, rows) x K [0, kc) of op(A) (already offset to the block), `panels` 16-row
+/// panels of `chunks` chunks each. Rows past `rows` and K past `kc` are zero.
+AMXFN __attribute__((noinline)) static void packA(int transA, const float *a, long lda, long rows, long kc, long panels, long chunks,
+                        unsigned char *packed) {
+    for (long panel = 0; panel < panels; panel++) {
+        for (long chunk = 0; chunk < chunks; chunk++) {
+            unsigned char *tiles = packed + (panel * chunks + chunk) * CHUNK_BYTES;
+            for (long r = 0; r < TILE; r++) {
+                long i = panel * TILE + r;
+                for (long half = 0; half < 2; half++) {
+                    long p = chunk * CHUNK + half * 16;
+                    __m512 x = i < rows ? loadRow(transA, a, lda, i, p, kc) : _mm512_setzero_ps();
+                    __m256i x0, x1, x2;
+                    split(x, &x0, &x1, &x2);
+                    size_t offset = (size_t)(r * 64 + half * 32);
+                    _mm256_store_si256((__m256i *)(tiles + offset), x0);
+                    _mm256_store_si256((__m256i *)(tiles + TILE_BYTES + offset), x1);
+                    _mm256_store_si256((__m256i *)(tiles + 2 * TILE_BYTES + offset), x2);
+                }
+            }
+        }
+    }
+}
+
+/// Packs K [0, kc) x columns [0, cols) of op(B) (already offset to the block) into pair-
+/// interleaved tiles. op(B)'s row p, 16 columns from j: row p of B, or column p of B^T.
+AMXFN __attribute__((noinline)) static void packB(int transB, const float *b, long ldb, long kc, long cols, long panels, long chunks,
+                        unsigned char *packed) {
+    for (long panel = 0; panel < panels; panel++) {
+        long j = panel * TILE;
+        for (long chunk = 0; chunk < chunks; chunk++) {
+            unsigned char *tiles = packed + (panel * chunks + chunk) * CHUNK_BYTES;
+            for (long u = 0; u < TILE; u++) {
+                long p = chunk * CHUNK + 2 * u;
+                // op(B)[p][j ..< j+16]: a row of op(B) is read like a row of op(A).
+                __m512 even = p < kc ? loadRow(transB, b, ldb, p, j, cols) : _mm512_setzero_ps();
+                __m512 odd = p + 1 < kc ? loadRow(transB, b, ldb, p + 1, j, cols) : _mm512_setzero_ps();
+                __m256i e0, e1, e2, o0, o1, o2;
+                split(even, &e0, &e1, &e2);
+                split(odd, &o0, &o1, &o2);
+                // Lane c holds (even c, odd c): the low half comes first in memory.
+                size_t offset = (size_t)(u * 64);
+#define INTERLEAVE(e, o) _mm512_or_si512(_mm512_cvtepu16_epi32(e), _mm512_slli_epi32(_mm512_cvtepu16_epi32(o), 16))
+                _mm512_store_si512((void *)(tiles + offset), INTERLEAVE(e0, o0));
+                _mm512_store_si512((void *)(tiles + TILE_BYTES + offset), INTERLEAVE(e1, o1));
+                _mm512_store_si512((void *)(tiles + 2 * TILE_BYTES + offset), INTERLEAVE(e2, o2));
+#undef INTERLEAVE
+            }
+        }
+    }
+}
+
+// MARK: Tile kernel
+
+/// One 16 x 16 block of C over `chunks` chunks: tile 0 (hi) sums a0 b0, tile 1 (lo) the five
+/// correction products, in the order a1 b0, a2 b0, a0 b1, a1 b1, a0 b2 within each chunk.
+/// Tiles 2/3/6 hold the A pieces, 7 the B piece in use.
+AMXFN __attribute__((noinline)) static void tileProducts(long chunks, const unsigned char *ap, const unsigned char *bp,
+                                                       float *hi, float *lo) {
+    _tile_zero(0);
+    _tile_zero(1);
+    for (long chunk = 0; chunk < chunks; chunk++) {
+        const unsigned char *at = ap + chunk * CHUNK_BYTES, *bt = bp + chunk * CHUNK_BYTES;
+        _tile_loadd(2, at, 64);
+        _tile_loadd(3, at + TILE_BYTES, 64);
+        _tile_loadd(6, at + 2 * TILE_BYTES, 64);
+        _tile_loadd(7, bt, 64);
+        _tile_dpbf16ps(0, 2, 7);   // a0 b0
+        _tile_dpbf16ps(1, 3, 7);   // a1 b0
+        _tile_dpbf16ps(1, 6, 7);   // a2 b0
+        _tile_loadd(7, bt + TILE_BYTES, 64);
+        _tile_dpbf16ps(1, 2, 7);   // a0 b1
+        _tile_dpbf16ps(1, 3, 7);   // a1 b1
+        _tile_loadd(7, bt + 2 * TILE_BYTES, 64);
+        _tile_dpbf16ps(1, 2, 7);   // a0 b2
+    }
+    _tile_stored(0, hi, 64);
+    _tile_stored(1, lo, 64);
+}
+
+/// Two neighbouring 16 x 16 blocks of C (B panels `bp` and `bq`) sharing the A pieces: nine
+/// tile loads per twelve tile products instead of twelve. Tiles: 0/1 = hi/lo of the first
+/// block, 4/5 = hi/lo of the second, 2/3/6 = A pieces, 7 = the B piece in use. The products
+/// of each block are accumulated in the same order as in `tileProducts`.
+AMXFN __attribute__((noinline)) static void tilePairProducts(long chunks, const unsigned char *ap,
+                                                           const unsigned char *bp, const unsigned char *bq,
+                                                           float *hi, float *lo, float *hi2, float *lo2) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(4);
+    _tile_zero(5);
+    for (long chunk = 0; chunk < chunks; chunk++) {
+        const unsigned char *at = ap + chunk * CHUNK_BYTES;
+        const unsigned char *bt = bp + chunk * CHUNK_BYTES, *bu = bq + chunk * CHUNK_BYTES;
+        _tile_loadd(2, at, 64);
+        _tile_loadd(3, at + TILE_BYTES, 64);
+        _tile_loadd(6, at + 2 * TILE_BYTES, 64);
+        _tile_loadd(7, bt, 64);
+        _tile_dpbf16ps(0, 2, 7);
+        _tile_dpbf16ps(1, 3, 7);
+        _tile_dpbf16ps(1, 6, 7);
+        _tile_loadd(7, bt + TILE_BYTES, 64);
+        _tile_dpbf16ps(1, 2, 7);
+        _tile_dpbf16ps(1, 3, 7);
+        _tile_loadd(7, bt + 2 * TILE_BYTES, 64);
+        _tile_dpbf16ps(1, 2, 7);
+        _tile_loadd(7, bu, 64);
+        _tile_dpbf16ps(4, 2, 7);
+        _tile_dpbf16ps(5, 3, 7);
+        _tile_dpbf16ps(5, 6, 7);
+        _tile_loadd(7, bu + TILE_BYTES, 64);
+        _tile_dpbf16ps(5, 2, 7);
+        _tile_dpbf16ps(5, 3, 7);
+        _tile_loadd(7, bu + 2 * TILE_BYTES, 64);
+        _tile_dpbf16ps(5, 2, 7);
+    }
+    _tile_stored(0, hi, 64);
+    _tile_stored(1, lo, 64);
+    _tile_stored(4, hi2, 64);
+    _tile_stored(5, lo2, 64);
+}
+
+/// c[r][0 ..< cols] = (first ? beta c : c) + alpha (hi + lo) for r < rows.
+AMXFN __attribute__((noinline)) static void accumulate(const float *hi, const float *lo, long rows, long cols, float alpha, float beta,
+                             int first, float *c, long ldc) {
+    __mmask16 mask = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+    __m512 alphaV = _mm512_set1_ps(alpha), betaV = _mm512_set1_ps(beta);
+    for (long r = 0; r < rows; r++) {
+        __m512 sum = _mm512_mul_ps(alphaV, _mm512_add_ps(_mm512_load_ps(hi + r * 16), _mm512_load_ps(lo + r * 16)));
+        float *row = c + r * ldc;
+        if (first && beta == 0) {
+            _mm512_mask_storeu_ps(row, mask, sum);
+        } else {
+            __m512 old = _mm512_maskz_loadu_ps(mask, row);
+            if (first && beta != 1) old = _mm512_mul_ps(betaV, old);
+            _mm512_mask_storeu_ps(row, mask, _mm512_add_ps(old, sum));
+        }
+    }
+}
+
+// MARK: Driver
+
+static _Thread_local unsigned char *bufferA, *bufferB;
+static _Thread_local size_t capacityA, capacityB;
+
+static unsigned char *reserveBytes(unsigned char **buffer, size_t *capacity, size_t bytes) {
+    if (bytes > *capacity) {
+        free(*buffer);
+        *buffer = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        *capacity = *buffer ? bytes : 0;
+        if (!*buffer) abort();
+    }
+    return *buffer;
+}
+
+AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
+                            const float *a, long lda, const float *b, long ldb,
+                            float beta, float *c, long ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0) {
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        return;
+    }
+    long kcMax = k < AMX_KC ? k : AMX_KC;
+    long chunksMax = (kcMax + CHUNK - 1) / CHUNK;
+    long nbMax = n < AMX_NB ? n : AMX_NB, mbMax = m < AMX_MB ? m : AMX_MB;
+    unsigned char *pb = reserveBytes(&bufferB, &capacityB, (size_t)((nbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
+    unsigned char *pa = reserveBytes(&bufferA, &capacityA, (size_t)((mbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
+    float hi[TILE * TILE] __attribute__((aligned(64))), lo[TILE * TILE] __attribute__((aligned(64)));
+    float hi2[TILE * TILE] __attribute__((aligned(64))), lo2[TILE * TILE] __attribute__((aligned(64)));
+    configureTiles();
+    for (long jc = 0; jc < n; jc += AMX_NB) {
+        long nb = n - jc < AMX_NB ? n - jc : AMX_NB, nPanels = (nb + TILE - 1) / TILE;
+        for (long pc = 0; pc < k; pc += AMX_KC) {
+            long kc = k - pc < AMX_KC ? k - pc : AMX_KC, chunks = (kc + CHUNK - 1) / CHUNK;
+            const float *bBlock = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
+            packB(transB, bBlock, ldb, kc, nb, nPanels, chunks, pb);
+            for (long ic = 0; ic < m; ic += AMX_MB) {
+                long mb = m - ic < AMX_MB ? m - ic : AMX_MB, mPanels = (mb + TILE - 1) / TILE;
+                const float *aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
+                packA(transA, aBlock, lda, mb, kc, mPanels, chunks, pa);
+                for (long jp = 0; jp < nPanels; jp += 2) {
+                    long cols = nb - jp * TILE < TILE ? nb - jp * TILE : TILE;
+                    long cols2 = nb - (jp + 1) * TILE < TILE ? nb - (jp + 1) * TILE : TILE;
+                    const unsigned char *bp = pb + jp * chunks * CHUNK_BYTES;
+                    for (long ip = 0; ip < mPanels; ip++) {
+                        long rows = mb - ip * TILE < TILE ? mb - ip * TILE : TILE;
+                        const unsigned char *ap = pa + ip * chunks * CHUNK_BYTES;
+                        float *cTile = c + (ic + ip * TILE) * ldc + jc + jp * TILE;
+                        if (jp + 1 < nPanels) {
+                            tilePairProducts(chunks, ap, bp, bp + chunks * CHUNK_BYTES, hi, lo, hi2, lo2);
+                            accumulate(hi, lo, rows, cols, alpha, beta, pc == 0, cTile, ldc);
+                            accumulate(hi2, lo2, rows, cols2, alpha, beta, pc == 0, cTile + TILE, ldc);
+                        } else {
+                            tileProducts(chunks, ap, bp, hi, lo);
+                            accumulate(hi, lo, rows, cols, alpha, beta, pc == 0, cTile, ldc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    _tile_release();
+}
+
+#else
+
+int fedvlm_amx_available(void) { return 0; }
+
+void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
+                      const float *a, long lda, const float *b, long ldb,
+                      float beta, float *c, long ldc) {
+    (void)transA; (void)transB; (void)m; (void)n; (void)k; (void)alpha;
+    (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+    abort();
+}
+
+#endif
