@@ -54,10 +54,16 @@
 #define TILE_BYTES 1024
 #define CHUNK_BYTES (3 * TILE_BYTES)
 #ifndef AMX_KC
-#define AMX_KC 128              /* K block (multiple of CHUNK): a pair of B panels, 24 KB, stays in L1 */
+#define AMX_KC 512              /* K block (multiple of CHUNK): a pair of B panels, 24 KB, stays in L1 */
 #endif
 #ifndef AMX_MB
 #define AMX_MB 256              /* rows of A packed at once (multiple of TILE): 192 KB, in L2 */
+#endif
+#ifndef AMX_B_BYTES
+#define AMX_B_BYTES (768 * 1024)
+#endif
+#ifndef AMX_A_BYTES
+#define AMX_A_BYTES (192 * 1024)
 #endif
 #ifndef AMX_NB
 #define AMX_NB 1024             /* columns of B packed at once: KC*NB*6 bytes = 768 KB, in L2 */
@@ -122,66 +128,128 @@ AMXFN INLINE void split(__m512 x, __m256i *x0, __m256i *x1, __m256i *x2) {
     *x2 = (__m256i)_mm512_cvtneps_pbh(r2);
 }
 
-/// 16 values of row `i` of op(X) from column `p` on (columns >= `limit` read as 0).
-AMXFN INLINE __m512 loadRow(int transposed, const float *x, long ld, long i, long p, long limit) {
+/// 16 values from x[i*ld + p] on; those at or past `limit` read as 0.
+AMXFN INLINE __m512 loadRow(const float *x, long ld, long i, long p, long limit) {
     long count = limit - p;
     if (count <= 0) return _mm512_setzero_ps();
     __mmask16 mask = count >= 16 ? 0xFFFF : (__mmask16)((1u << count) - 1);
-    if (!transposed) return _mm512_maskz_loadu_ps(mask, x + i * ld + p);
-    __m512i offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                         _mm512_set1_epi32((int)ld));
-    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, offsets, x + p * ld + i, 4);
+    return _mm512_maskz_loadu_ps(mask, x + i * ld + p);
+}
+
+/// Lane c of `even` and `odd` paired into one 32-bit lane (the even value in the low half,
+/// first in memory): AMX's layout for two consecutive K values.
+AMXFN INLINE __m512i interleave(__m256i even, __m256i odd) {
+    return _mm512_or_si512(_mm512_cvtepu16_epi32(even), _mm512_slli_epi32(_mm512_cvtepu16_epi32(odd), 16));
+}
+
+/// 16 x 16 transpose of 32-bit lanes, in place (rows r[0..15]).
+AMXFN INLINE void transpose16(__m512i r[16]) {
+    __m512i t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int g = 0; g < 16; g += 4) {   // u[g + q], 128-bit lane l: rows g..g+3 at column 4l + q
+        u[g] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+        u[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+        u[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+        u[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+    }
+    for (int q = 0; q < 4; q++) {
+        t[q] = _mm512_shuffle_i32x4(u[q], u[4 + q], 0x88);
+        t[4 + q] = _mm512_shuffle_i32x4(u[q], u[4 + q], 0xdd);
+        t[8 + q] = _mm512_shuffle_i32x4(u[8 + q], u[12 + q], 0x88);
+        t[12 + q] = _mm512_shuffle_i32x4(u[8 + q], u[12 + q], 0xdd);
+    }
+    for (int q = 0; q < 4; q++) {
+        r[q] = _mm512_shuffle_i32x4(t[q], t[8 + q], 0x88);
+        r[8 + q] = _mm512_shuffle_i32x4(t[q], t[8 + q], 0xdd);
+        r[4 + q] = _mm512_shuffle_i32x4(t[4 + q], t[12 + q], 0x88);
+        r[12 + q] = _mm512_shuffle_i32x4(t[4 + q], t[12 + q], 0xdd);
+    }
+}
+
+/// One chunk (three piece tiles) from 16 lines of memory that each hold 32 consecutive K
+/// values (line l at x + l*ld, K from p0; lines past `lines` and K past `kc` are zero). Each
+/// line's pieces, as 16 pairs, form row l of a 16 x 16 matrix of 32-bit pairs: that matrix is
+/// an A tile as it stands (rows of A), and a B tile once transposed (rows of B^T, that is,
+/// columns of op(B): row u of the tile holds K pair u of each column).
+AMXFN INLINE void packLines(const float *x, long ld, long lines, long kc, long p0, int transpose,
+                            unsigned char *tiles) {
+    __m512i pieces[3][16];
+    for (long l = 0; l < 16; l++) {
+        __m256i h0[3], h1[3];
+        __m512 lo = l < lines ? loadRow(x, ld, l, p0, kc) : _mm512_setzero_ps();
+        __m512 hi = l < lines ? loadRow(x, ld, l, p0 + 16, kc) : _mm512_setzero_ps();
+        split(lo, &h0[0], &h0[1], &h0[2]);
+        split(hi, &h1[0], &h1[1], &h1[2]);
+        for (int s = 0; s < 3; s++)
+            pieces[s][l] = _mm512_inserti64x4(_mm512_castsi256_si512(h0[s]), h1[s], 1);
+    }
+    for (int s = 0; s < 3; s++) {
+        if (transpose) transpose16(pieces[s]);
+        for (int row = 0; row < 16; row++)
+            _mm512_store_si512((void *)(tiles + s * TILE_BYTES + row * 64), pieces[s][row]);
+    }
+}
+
+/// One chunk from 32 K rows of memory that each hold 16 values side by side (K row p at
+/// x + p*ld, values from j0; values past `width` and K past `kc` are zero): K rows 2v and
+/// 2v+1 pair into row v of a 16 x 16 matrix of pairs. That matrix is a B tile as it stands
+/// (B's rows), and an A tile once transposed (A^T's rows: 16 rows of A side by side).
+AMXFN INLINE void packPairs(const float *x, long ld, long width, long kc, long p0, long j0, int transpose,
+                            unsigned char *tiles) {
+    __m512i pieces[3][16];
+    for (long v = 0; v < 16; v++) {
+        long p = p0 + 2 * v;
+        __m512 even = p < kc ? loadRow(x, ld, p, j0, width) : _mm512_setzero_ps();
+        __m512 odd = p + 1 < kc ? loadRow(x, ld, p + 1, j0, width) : _mm512_setzero_ps();
+        __m256i e[3], o[3];
+        split(even, &e[0], &e[1], &e[2]);
+        split(odd, &o[0], &o[1], &o[2]);
+        for (int s = 0; s < 3; s++) pieces[s][v] = interleave(e[s], o[s]);
+    }
+    for (int s = 0; s < 3; s++) {
+        if (transpose) transpose16(pieces[s]);
+        for (int row = 0; row < 16; row++)
+            _mm512_store_si512((void *)(tiles + s * TILE_BYTES + row * 64), pieces[s][row]);
+    }
 }
 
 /// Packs rows [0, rows) x K [0, kc) of op(A) (already offset to the block), `panels` 16-row
 /// panels of `chunks` chunks each. Rows past `rows` and K past `kc` are zero.
-AMXFN __attribute__((noinline)) static void packA(int transA, const float *a, long lda, long rows, long kc, long panels, long chunks,
-                        unsigned char *packed) {
-    for (long panel = 0; panel < panels; panel++) {
-        for (long chunk = 0; chunk < chunks; chunk++) {
-            unsigned char *tiles = packed + (panel * chunks + chunk) * CHUNK_BYTES;
-            for (long r = 0; r < TILE; r++) {
-                long i = panel * TILE + r;
-                for (long half = 0; half < 2; half++) {
-                    long p = chunk * CHUNK + half * 16;
-                    __m512 x = i < rows ? loadRow(transA, a, lda, i, p, kc) : _mm512_setzero_ps();
-                    __m256i x0, x1, x2;
-                    split(x, &x0, &x1, &x2);
-                    size_t offset = (size_t)(r * 64 + half * 32);
-                    _mm256_store_si256((__m256i *)(tiles + offset), x0);
-                    _mm256_store_si256((__m256i *)(tiles + TILE_BYTES + offset), x1);
-                    _mm256_store_si256((__m256i *)(tiles + 2 * TILE_BYTES + offset), x2);
-                }
-            }
-        }
+AMXFN __attribute__((noinline)) static void packA(int transA, const float *a, long lda, long rows, long kc,
+                                                long panels, long chunks, unsigned char *packed) {
+    if (transA) {
+        // K row p of A^T holds the rows of A side by side: walk each K row from left to right
+        // (panel inside chunk), so the reads stream instead of striding.
+        for (long chunk = 0; chunk < chunks; chunk++)
+            for (long panel = 0; panel < panels; panel++)
+                packPairs(a, lda, rows, kc, chunk * CHUNK, panel * TILE, 1,
+                          packed + (panel * chunks + chunk) * CHUNK_BYTES);
+    } else {
+        for (long panel = 0; panel < panels; panel++)
+            for (long chunk = 0; chunk < chunks; chunk++)
+                packLines(a + panel * TILE * lda, lda, rows - panel * TILE, kc, chunk * CHUNK, 0,
+                          packed + (panel * chunks + chunk) * CHUNK_BYTES);
     }
 }
 
 /// Packs K [0, kc) x columns [0, cols) of op(B) (already offset to the block) into pair-
-/// interleaved tiles. op(B)'s row p, 16 columns from j: row p of B, or column p of B^T.
-AMXFN __attribute__((noinline)) static void packB(int transB, const float *b, long ldb, long kc, long cols, long panels, long chunks,
-                        unsigned char *packed) {
-    for (long panel = 0; panel < panels; panel++) {
-        long j = panel * TILE;
-        for (long chunk = 0; chunk < chunks; chunk++) {
-            unsigned char *tiles = packed + (panel * chunks + chunk) * CHUNK_BYTES;
-            for (long u = 0; u < TILE; u++) {
-                long p = chunk * CHUNK + 2 * u;
-                // op(B)[p][j ..< j+16]: a row of op(B) is read like a row of op(A).
-                __m512 even = p < kc ? loadRow(transB, b, ldb, p, j, cols) : _mm512_setzero_ps();
-                __m512 odd = p + 1 < kc ? loadRow(transB, b, ldb, p + 1, j, cols) : _mm512_setzero_ps();
-                __m256i e0, e1, e2, o0, o1, o2;
-                split(even, &e0, &e1, &e2);
-                split(odd, &o0, &o1, &o2);
-                // Lane c holds (even c, odd c): the low half comes first in memory.
-                size_t offset = (size_t)(u * 64);
-#define INTERLEAVE(e, o) _mm512_or_si512(_mm512_cvtepu16_epi32(e), _mm512_slli_epi32(_mm512_cvtepu16_epi32(o), 16))
-                _mm512_store_si512((void *)(tiles + offset), INTERLEAVE(e0, o0));
-                _mm512_store_si512((void *)(tiles + TILE_BYTES + offset), INTERLEAVE(e1, o1));
-                _mm512_store_si512((void *)(tiles + 2 * TILE_BYTES + offset), INTERLEAVE(e2, o2));
-#undef INTERLEAVE
-            }
-        }
+/// interleaved tiles.
+AMXFN __attribute__((noinline)) static void packB(int transB, const float *b, long ldb, long kc, long cols,
+                                                long panels, long chunks, unsigned char *packed) {
+    if (transB) {
+        // Column j of op(B) is row j of B^T: 32 K values in a line.
+        for (long panel = 0; panel < panels; panel++)
+            for (long chunk = 0; chunk < chunks; chunk++)
+                packLines(b + panel * TILE * ldb, ldb, cols - panel * TILE, kc, chunk * CHUNK, 1,
+                          packed + (panel * chunks + chunk) * CHUNK_BYTES);
+    } else {
+        for (long chunk = 0; chunk < chunks; chunk++)
+            for (long panel = 0; panel < panels; panel++)
+                packPairs(b, ldb, cols, kc, chunk * CHUNK, panel * TILE, 0,
+                          packed + (panel * chunks + chunk) * CHUNK_BYTES);
     }
 }
 
@@ -299,29 +367,43 @@ AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, floa
     }
     long kcMax = k < AMX_KC ? k : AMX_KC;
     long chunksMax = (kcMax + CHUNK - 1) / CHUNK;
-    long nbMax = n < AMX_NB ? n : AMX_NB, mbMax = m < AMX_MB ? m : AMX_MB;
+    // Block widths follow the K block so packed B stays near AMX_B_BYTES and packed A near
+    // AMX_A_BYTES (bytes per packed element: 6). They only decide which tiles are computed
+    // when, never an element's sequence of operations.
+    long blockN = AMX_B_BYTES / (6 * kcMax) / (2 * TILE) * (2 * TILE), blockM = AMX_A_BYTES / (6 * kcMax) / TILE * TILE;
+    if (blockN < 2 * TILE) blockN = 2 * TILE;
+    if (blockN > AMX_NB) blockN = AMX_NB;
+    if (blockM < TILE) blockM = TILE;
+    if (blockM > AMX_MB) blockM = AMX_MB;
+    long nbMax = n < blockN ? n : blockN;
     unsigned char *pb = reserveBytes(&bufferB, &capacityB, (size_t)((nbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
-    unsigned char *pa = reserveBytes(&bufferA, &capacityA, (size_t)((mbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
+    // All of op(A) is packed once, on the first column block, and reused by the others:
+    // K block q, 16-row panel P start at (q * panelsA + P) * chunksMax chunks.
+    long panelsA = (m + TILE - 1) / TILE, blocksK = (k + AMX_KC - 1) / AMX_KC;
+    unsigned char *pa = reserveBytes(&bufferA, &capacityA, (size_t)(blocksK * panelsA * chunksMax) * CHUNK_BYTES);
     float hi[TILE * TILE] __attribute__((aligned(64))), lo[TILE * TILE] __attribute__((aligned(64)));
     float hi2[TILE * TILE] __attribute__((aligned(64))), lo2[TILE * TILE] __attribute__((aligned(64)));
     configureTiles();
-    for (long jc = 0; jc < n; jc += AMX_NB) {
-        long nb = n - jc < AMX_NB ? n - jc : AMX_NB, nPanels = (nb + TILE - 1) / TILE;
+    for (long jc = 0; jc < n; jc += blockN) {
+        long nb = n - jc < blockN ? n - jc : blockN, nPanels = (nb + TILE - 1) / TILE;
         for (long pc = 0; pc < k; pc += AMX_KC) {
             long kc = k - pc < AMX_KC ? k - pc : AMX_KC, chunks = (kc + CHUNK - 1) / CHUNK;
             const float *bBlock = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
             packB(transB, bBlock, ldb, kc, nb, nPanels, chunks, pb);
-            for (long ic = 0; ic < m; ic += AMX_MB) {
-                long mb = m - ic < AMX_MB ? m - ic : AMX_MB, mPanels = (mb + TILE - 1) / TILE;
-                const float *aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
-                packA(transA, aBlock, lda, mb, kc, mPanels, chunks, pa);
+            for (long ic = 0; ic < m; ic += blockM) {
+                long mb = m - ic < blockM ? m - ic : blockM, mPanels = (mb + TILE - 1) / TILE;
+                unsigned char *packedA = pa + ((pc / AMX_KC) * panelsA + ic / TILE) * chunksMax * CHUNK_BYTES;
+                if (jc == 0) {
+                    const float *aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
+                    packA(transA, aBlock, lda, mb, kc, mPanels, chunks, packedA);
+                }
                 for (long jp = 0; jp < nPanels; jp += 2) {
                     long cols = nb - jp * TILE < TILE ? nb - jp * TILE : TILE;
                     long cols2 = nb - (jp + 1) * TILE < TILE ? nb - (jp + 1) * TILE : TILE;
                     const unsigned char *bp = pb + jp * chunks * CHUNK_BYTES;
                     for (long ip = 0; ip < mPanels; ip++) {
                         long rows = mb - ip * TILE < TILE ? mb - ip * TILE : TILE;
-                        const unsigned char *ap = pa + ip * chunks * CHUNK_BYTES;
+                        const unsigned char *ap = packedA + ip * chunks * CHUNK_BYTES;
                         float *cTile = c + (ic + ip * TILE) * ldc + jc + jp * TILE;
                         if (jp + 1 < nPanels) {
                             tilePairProducts(chunks, ap, bp, bp + chunks * CHUNK_BYTES, hi, lo, hi2, lo2);
