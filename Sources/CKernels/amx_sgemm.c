@@ -38,6 +38,7 @@
 // to infinity. NaN and infinity propagate as in fp32.
 
 #include "CKernels.h"
+#include "common.h"
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,26 +344,15 @@ AMXFN __attribute__((noinline)) static void accumulate(const float *hi, const fl
 
 // MARK: Driver
 
-static _Thread_local unsigned char *bufferA, *bufferB;
+static _Thread_local void *bufferA, *bufferB;
 static _Thread_local size_t capacityA, capacityB;
-
-static unsigned char *reserveBytes(unsigned char **buffer, size_t *capacity, size_t bytes) {
-    if (bytes > *capacity) {
-        free(*buffer);
-        *buffer = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-        *capacity = *buffer ? bytes : 0;
-        if (!*buffer) abort();
-    }
-    return *buffer;
-}
 
 AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
                             const float *a, long lda, const float *b, long ldb,
                             float beta, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
-        for (long i = 0; i < m; i++)
-            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        scaleC(m, n, beta, c, ldc);
         return;
     }
     long kcMax = k < AMX_KC ? k : AMX_KC;
@@ -376,11 +366,11 @@ AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, floa
     if (blockM < TILE) blockM = TILE;
     if (blockM > AMX_MB) blockM = AMX_MB;
     long nbMax = n < blockN ? n : blockN;
-    unsigned char *pb = reserveBytes(&bufferB, &capacityB, (size_t)((nbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
+    unsigned char *pb = reserveAligned(&bufferB, &capacityB, (size_t)((nbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
     // All of op(A) is packed once, on the first column block, and reused by the others:
     // K block q, 16-row panel P start at (q * panelsA + P) * chunksMax chunks.
     long panelsA = (m + TILE - 1) / TILE, blocksK = (k + AMX_KC - 1) / AMX_KC;
-    unsigned char *pa = reserveBytes(&bufferA, &capacityA, (size_t)(blocksK * panelsA * chunksMax) * CHUNK_BYTES);
+    unsigned char *pa = reserveAligned(&bufferA, &capacityA, (size_t)(blocksK * panelsA * chunksMax) * CHUNK_BYTES);
     float hi[TILE * TILE] __attribute__((aligned(64))), lo[TILE * TILE] __attribute__((aligned(64)));
     float hi2[TILE * TILE] __attribute__((aligned(64))), lo2[TILE * TILE] __attribute__((aligned(64)));
     configureTiles();

@@ -23,6 +23,7 @@
 // blocks gives the same bits.
 
 #include "CKernels.h"
+#include "common.h"
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -289,26 +290,15 @@ static const TileFunction directTiles[2][MR + 1] = {TABLE(directTile, ), TABLE(d
 // MARK: driver
 
 // Per-thread packing buffers, grown on demand (64-byte aligned for the panels' aligned loads).
-static _Thread_local float *bufferA, *bufferB;
+static _Thread_local void *bufferA, *bufferB;
 static _Thread_local size_t capacityA, capacityB;
-
-static float *reserve(float **buffer, size_t *capacity, size_t count) {
-    if (count > *capacity) {
-        free(*buffer);
-        *buffer = aligned_alloc(64, (count * sizeof(float) + 63) & ~(size_t)63);
-        *capacity = *buffer ? count : 0;
-    }
-    return *buffer;
-}
 
 AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float alpha,
                          const float *a, long lda, const float *b, long ldb,
                          float beta, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
-        // C = beta C (cblas semantics; beta == 0 writes zeros without reading).
-        for (long i = 0; i < m; i++)
-            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        scaleC(m, n, beta, c, ldc);
         return;
     }
     // Small products skip packing: packing pays off only when a panel is reused many times.
@@ -320,9 +310,8 @@ AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float a
     long mbMax = m < MB ? (m + MR - 1) / MR * MR : MB;
     long nbMax = n < NB ? (n + NR - 1) / NR * NR : NB;
     long kcMax = k < KC ? k : KC;
-    float *pa = directA ? 0 : reserve(&bufferA, &capacityA, (size_t)(mbMax * kcMax));
-    float *pb = directB ? 0 : reserve(&bufferB, &capacityB, (size_t)(nbMax * kcMax));
-    if ((!directA && !pa) || (!directB && !pb)) abort();
+    float *pa = directA ? 0 : reserveAligned(&bufferA, &capacityA, sizeof(float) * (size_t)(mbMax * kcMax));
+    float *pb = directB ? 0 : reserveAligned(&bufferB, &capacityB, sizeof(float) * (size_t)(nbMax * kcMax));
     const TileFunction (*tiles)[MR + 1] = directB ? directTiles : directA ? directATiles : packedTiles;
     long rsA = directA ? (transA ? 1 : lda) : 1, csA = directA ? (transA ? lda : 1) : MR;
     for (long ic = 0; ic < m; ic += MB) {

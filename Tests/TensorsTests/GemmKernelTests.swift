@@ -45,6 +45,32 @@ struct GemmProblem {
         return result
     }
 
+    /// The product computed whole, by three row blocks and by three column blocks (split
+    /// points off every tile grid), with alpha 1.25 and beta 0.5.
+    func wholeAndBlocks(amx: Bool) -> (whole: [Float], byRows: [Float], byColumns: [Float]) {
+        let sgemm = amx ? fedvlm_sgemm_amx : fedvlm_sgemm
+        let (ta, tb) = (transA ? Int32(1) : 0, transB ? Int32(1) : 0)
+        var byRows = c, byColumns = c
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                let rowSplit = [0, m / 12, m / 3 + 1, m], columnSplit = [0, 3, n / 7 + 1, n]
+                for (start, end) in zip(rowSplit, rowSplit.dropFirst()) {
+                    let aBlock = transA ? a.baseAddress! + start : a.baseAddress! + start * lda
+                    byRows.withUnsafeMutableBufferPointer { c in
+                        sgemm(ta, tb, end - start, n, k, 1.25, aBlock, lda, b.baseAddress!, ldb, 0.5, c.baseAddress! + start * ldc, ldc)
+                    }
+                }
+                for (start, end) in zip(columnSplit, columnSplit.dropFirst()) {
+                    let bBlock = transB ? b.baseAddress! + start * ldb : b.baseAddress! + start
+                    byColumns.withUnsafeMutableBufferPointer { c in
+                        sgemm(ta, tb, m, end - start, k, 1.25, a.baseAddress!, lda, bBlock, ldb, 0.5, c.baseAddress! + start, ldc)
+                    }
+                }
+            }
+        }
+        return (ours(alpha: 1.25, beta: 0.5, amx: amx), byRows, byColumns)
+    }
+
     func elementA(_ i: Int, _ p: Int) -> Float { transA ? a[p * lda + i] : a[i * lda + p] }
     func elementB(_ p: Int, _ j: Int) -> Float { transB ? b[j * ldb + p] : b[p * ldb + j] }
 
@@ -161,29 +187,8 @@ struct GemmKernelTests {
     /// The whole (n 300) packs its operands; the narrow column blocks read them in place.
     @Test(.enabled(if: available), arguments: transposes)
     func blocksGiveTheSameBits(transA: Bool, transB: Bool) {
-        let (m, n, k) = (61, 300, 530)
-        let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 0, cFill: nil, seed: 3)
-        let whole = problem.ours(alpha: 1.25, beta: 0.5)
-        let (ta, tb) = (transA ? Int32(1) : 0, transB ? Int32(1) : 0)
-        var byRows = problem.c, byColumns = problem.c
-        problem.a.withUnsafeBufferPointer { a in
-            problem.b.withUnsafeBufferPointer { b in
-                for (start, end) in [(0, 5), (5, 22), (22, 61)] {
-                    let aBlock = transA ? a.baseAddress! + start : a.baseAddress! + start * problem.lda
-                    byRows.withUnsafeMutableBufferPointer { c in
-                        fedvlm_sgemm(ta, tb, end - start, n, k, 1.25, aBlock, problem.lda, b.baseAddress!, problem.ldb,
-                                     0.5, c.baseAddress! + start * problem.ldc, problem.ldc)
-                    }
-                }
-                for (start, end) in [(0, 3), (3, 43), (43, 300)] {
-                    let bBlock = transB ? b.baseAddress! + start * problem.ldb : b.baseAddress! + start
-                    byColumns.withUnsafeMutableBufferPointer { c in
-                        fedvlm_sgemm(ta, tb, m, end - start, k, 1.25, a.baseAddress!, problem.lda, bBlock, problem.ldb,
-                                     0.5, c.baseAddress! + start, problem.ldc)
-                    }
-                }
-            }
-        }
+        let problem = GemmProblem(transA: transA, transB: transB, m: 61, n: 300, k: 530, pad: 0, cFill: nil, seed: 3)
+        let (whole, byRows, byColumns) = problem.wholeAndBlocks(amx: false)
         #expect(whole.map(\.bitPattern) == byRows.map(\.bitPattern))
         #expect(whole.map(\.bitPattern) == byColumns.map(\.bitPattern))
         #expect(whole.map(\.bitPattern) == problem.ours(alpha: 1.25, beta: 0.5).map(\.bitPattern))
@@ -275,29 +280,8 @@ struct AMXGemmKernelTests {
     /// tiles) give the same bits as the whole product.
     @Test(.enabled(if: available), arguments: GemmKernelTests.transposes)
     func blocksGiveTheSameBits(transA: Bool, transB: Bool) {
-        let (m, n, k) = (61, 300, 530)
-        let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 0, cFill: nil, seed: 3)
-        let whole = problem.ours(alpha: 1.25, beta: 0.5, amx: true)
-        let (ta, tb) = (transA ? Int32(1) : 0, transB ? Int32(1) : 0)
-        var byRows = problem.c, byColumns = problem.c
-        problem.a.withUnsafeBufferPointer { a in
-            problem.b.withUnsafeBufferPointer { b in
-                for (start, end) in [(0, 5), (5, 22), (22, 61)] {
-                    let aBlock = transA ? a.baseAddress! + start : a.baseAddress! + start * problem.lda
-                    byRows.withUnsafeMutableBufferPointer { c in
-                        fedvlm_sgemm_amx(ta, tb, end - start, n, k, 1.25, aBlock, problem.lda, b.baseAddress!, problem.ldb,
-                                         0.5, c.baseAddress! + start * problem.ldc, problem.ldc)
-                    }
-                }
-                for (start, end) in [(0, 3), (3, 43), (43, 300)] {
-                    let bBlock = transB ? b.baseAddress! + start * problem.ldb : b.baseAddress! + start
-                    byColumns.withUnsafeMutableBufferPointer { c in
-                        fedvlm_sgemm_amx(ta, tb, m, end - start, k, 1.25, a.baseAddress!, problem.lda, bBlock, problem.ldb,
-                                         0.5, c.baseAddress! + start, problem.ldc)
-                    }
-                }
-            }
-        }
+        let problem = GemmProblem(transA: transA, transB: transB, m: 61, n: 300, k: 530, pad: 0, cFill: nil, seed: 3)
+        let (whole, byRows, byColumns) = problem.wholeAndBlocks(amx: true)
         #expect(whole.map(\.bitPattern) == byRows.map(\.bitPattern))
         #expect(whole.map(\.bitPattern) == byColumns.map(\.bitPattern))
     }
