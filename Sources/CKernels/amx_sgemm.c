@@ -24,10 +24,11 @@
 //     16 x 32 tile (row r = 64 bytes: the chunk's 32 values of row r);
 //   - B: 16-column panels; per panel, chunks of 32; per chunk three pieces, each one tile in
 //     AMX's pair-interleaved layout (row u = 16 columns x the two values of K rows 2u, 2u+1).
-// Tiles: 0 = leading-product accumulator, 1 = correction accumulator, 2-4 = A pieces,
-// 5-7 = B pieces; six loads feed six tile products, all from L1/L2.
-// Loops (Goto & van de Geijn 2008): columns in blocks of NB, K in blocks of KC at fixed
-// offsets, pack B (KC x NB, in L2), rows in blocks of MB, pack A, then 16 x 16 tiles.
+// Tiles: pairs of 16 x 16 output tiles share the A pieces (hi/lo accumulators of both, the
+// three A pieces, one B piece at a time): nine tile loads feed twelve tile products.
+// Loops (Goto & van de Geijn 2008): columns in blocks sized so packed B stays near 768 KB (L2),
+// K in blocks of AMX_KC at fixed offsets, pack B, rows in blocks of about 192 KB of packed A
+// (op(A) packed on the first column block only and reused), then pairs of tiles.
 // Determinism: each element of C is c = beta*c (or 0 when beta == 0, c not read), then for
 // every K block in order c += alpha * (hi + lo) with hi, lo the two tile sums over that block
 // in chunk order. Nothing depends on m, n or the element's position, so splitting C into row
@@ -55,10 +56,10 @@
 #define TILE_BYTES 1024
 #define CHUNK_BYTES (3 * TILE_BYTES)
 #ifndef AMX_KC
-#define AMX_KC 512              /* K block (multiple of CHUNK): a pair of B panels, 24 KB, stays in L1 */
+#define AMX_KC 512              /* K block (multiple of CHUNK); 128 and 256 measured within noise */
 #endif
 #ifndef AMX_MB
-#define AMX_MB 256              /* rows of A packed at once (multiple of TILE): 192 KB, in L2 */
+#define AMX_MB 256              /* at most this many rows of A per block (multiple of TILE) */
 #endif
 #ifndef AMX_B_BYTES
 #define AMX_B_BYTES (768 * 1024)
@@ -67,7 +68,7 @@
 #define AMX_A_BYTES (192 * 1024)
 #endif
 #ifndef AMX_NB
-#define AMX_NB 1024             /* columns of B packed at once: KC*NB*6 bytes = 768 KB, in L2 */
+#define AMX_NB 1024             /* at most this many columns of B per block (multiple of 2 TILE) */
 #endif
 
 #define AMXFN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,amx-tile,amx-bf16")))
