@@ -36,7 +36,8 @@
 // Limits: AMX treats bf16 denormals as zero, so inputs below 2^-126 in magnitude count as 0
 // and pieces that would fall below it are lost (values under ~1e-33 lose relative precision;
 // the absolute error stays below 1e-38). Finite inputs above the largest bf16 (3.39e38) round
-// to infinity. NaN and infinity propagate as in fp32.
+// to infinity. NaN and infinity reach the same outputs as in fp32, but an infinity may arrive
+// as NaN (its pieces multiply zeros: inf * 0).
 
 #include "CKernels.h"
 #include "common.h"
@@ -171,6 +172,16 @@ AMXFN INLINE void transpose16(__m512i r[16]) {
     }
 }
 
+/// Stores a chunk's three piece matrices (rows of 16 pairs) as its three tiles, each
+/// transposed first when `transpose`.
+AMXFN INLINE void storePieces(__m512i pieces[3][16], int transpose, unsigned char *tiles) {
+    for (int s = 0; s < 3; s++) {
+        if (transpose) transpose16(pieces[s]);
+        for (int row = 0; row < 16; row++)
+            _mm512_store_si512((void *)(tiles + s * TILE_BYTES + row * 64), pieces[s][row]);
+    }
+}
+
 /// One chunk (three piece tiles) from 16 lines of memory that each hold 32 consecutive K
 /// values (line l at x + l*ld, K from p0; lines past `lines` and K past `kc` are zero). Each
 /// line's pieces, as 16 pairs, form row l of a 16 x 16 matrix of 32-bit pairs: that matrix is
@@ -188,11 +199,7 @@ AMXFN INLINE void packLines(const float *x, long ld, long lines, long kc, long p
         for (int s = 0; s < 3; s++)
             pieces[s][l] = _mm512_inserti64x4(_mm512_castsi256_si512(h0[s]), h1[s], 1);
     }
-    for (int s = 0; s < 3; s++) {
-        if (transpose) transpose16(pieces[s]);
-        for (int row = 0; row < 16; row++)
-            _mm512_store_si512((void *)(tiles + s * TILE_BYTES + row * 64), pieces[s][row]);
-    }
+    storePieces(pieces, transpose, tiles);
 }
 
 /// One chunk from 32 K rows of memory that each hold 16 values side by side (K row p at
@@ -211,11 +218,7 @@ AMXFN INLINE void packPairs(const float *x, long ld, long width, long kc, long p
         split(odd, &o[0], &o[1], &o[2]);
         for (int s = 0; s < 3; s++) pieces[s][v] = interleave(e[s], o[s]);
     }
-    for (int s = 0; s < 3; s++) {
-        if (transpose) transpose16(pieces[s]);
-        for (int row = 0; row < 16; row++)
-            _mm512_store_si512((void *)(tiles + s * TILE_BYTES + row * 64), pieces[s][row]);
-    }
+    storePieces(pieces, transpose, tiles);
 }
 
 /// Packs rows [0, rows) x K [0, kc) of op(A) (already offset to the block), `panels` 16-row
@@ -257,36 +260,43 @@ AMXFN __attribute__((noinline)) static void packB(int transB, const float *b, lo
 
 // MARK: Tile kernel
 
-/// One 16 x 16 block of C over `chunks` chunks: tile 0 (hi) sums a0 b0, tile 1 (lo) the five
-/// correction products, in the order a1 b0, a2 b0, a0 b1, a1 b1, a0 b2 within each chunk.
-/// Tiles 2/3/6 hold the A pieces, 7 the B piece in use.
+// Tiles 2/3/6 hold a chunk's three A pieces, 7 the B piece in use. The tile numbers of AMX
+// instructions are immediates, hence macros rather than functions.
+#define LOAD_A_PIECES(at)                          \
+    _tile_loadd(2, (at), 64);                      \
+    _tile_loadd(3, (at) + TILE_BYTES, 64);         \
+    _tile_loadd(6, (at) + 2 * TILE_BYTES, 64)
+
+/// The six products of one chunk for one 16 x 16 block of C with B pieces at `bt`: tile `HI`
+/// sums a0 b0, tile `LO` the corrections in the order a1 b0, a2 b0, a0 b1, a1 b1, a0 b2. Every
+/// kernel goes through this one sequence, which is what makes blocks of C give the same bits.
+#define BLOCK_PRODUCTS(HI, LO, bt)                 \
+    _tile_loadd(7, (bt), 64);                      \
+    _tile_dpbf16ps(HI, 2, 7); /* a0 b0 */          \
+    _tile_dpbf16ps(LO, 3, 7); /* a1 b0 */          \
+    _tile_dpbf16ps(LO, 6, 7); /* a2 b0 */          \
+    _tile_loadd(7, (bt) + TILE_BYTES, 64);         \
+    _tile_dpbf16ps(LO, 2, 7); /* a0 b1 */          \
+    _tile_dpbf16ps(LO, 3, 7); /* a1 b1 */          \
+    _tile_loadd(7, (bt) + 2 * TILE_BYTES, 64);     \
+    _tile_dpbf16ps(LO, 2, 7)  /* a0 b2 */
+
+/// One 16 x 16 block of C over `chunks` chunks (tiles 0/1 = hi/lo), stored to `hi` and `lo`.
 AMXFN __attribute__((noinline)) static void tileProducts(long chunks, const unsigned char *ap, const unsigned char *bp,
                                                        float *hi, float *lo) {
     _tile_zero(0);
     _tile_zero(1);
     for (long chunk = 0; chunk < chunks; chunk++) {
-        const unsigned char *at = ap + chunk * CHUNK_BYTES, *bt = bp + chunk * CHUNK_BYTES;
-        _tile_loadd(2, at, 64);
-        _tile_loadd(3, at + TILE_BYTES, 64);
-        _tile_loadd(6, at + 2 * TILE_BYTES, 64);
-        _tile_loadd(7, bt, 64);
-        _tile_dpbf16ps(0, 2, 7);   // a0 b0
-        _tile_dpbf16ps(1, 3, 7);   // a1 b0
-        _tile_dpbf16ps(1, 6, 7);   // a2 b0
-        _tile_loadd(7, bt + TILE_BYTES, 64);
-        _tile_dpbf16ps(1, 2, 7);   // a0 b1
-        _tile_dpbf16ps(1, 3, 7);   // a1 b1
-        _tile_loadd(7, bt + 2 * TILE_BYTES, 64);
-        _tile_dpbf16ps(1, 2, 7);   // a0 b2
+        LOAD_A_PIECES(ap + chunk * CHUNK_BYTES);
+        BLOCK_PRODUCTS(0, 1, bp + chunk * CHUNK_BYTES);
     }
     _tile_stored(0, hi, 64);
     _tile_stored(1, lo, 64);
 }
 
 /// Two neighbouring 16 x 16 blocks of C (B panels `bp` and `bq`) sharing the A pieces: nine
-/// tile loads per twelve tile products instead of twelve. Tiles: 0/1 = hi/lo of the first
-/// block, 4/5 = hi/lo of the second, 2/3/6 = A pieces, 7 = the B piece in use. The products
-/// of each block are accumulated in the same order as in `tileProducts`.
+/// tile loads per twelve tile products instead of twelve. Tiles 0/1 = hi/lo of the first
+/// block, 4/5 = hi/lo of the second.
 AMXFN __attribute__((noinline)) static void tilePairProducts(long chunks, const unsigned char *ap,
                                                            const unsigned char *bp, const unsigned char *bq,
                                                            float *hi, float *lo, float *hi2, float *lo2) {
@@ -295,29 +305,9 @@ AMXFN __attribute__((noinline)) static void tilePairProducts(long chunks, const 
     _tile_zero(4);
     _tile_zero(5);
     for (long chunk = 0; chunk < chunks; chunk++) {
-        const unsigned char *at = ap + chunk * CHUNK_BYTES;
-        const unsigned char *bt = bp + chunk * CHUNK_BYTES, *bu = bq + chunk * CHUNK_BYTES;
-        _tile_loadd(2, at, 64);
-        _tile_loadd(3, at + TILE_BYTES, 64);
-        _tile_loadd(6, at + 2 * TILE_BYTES, 64);
-        _tile_loadd(7, bt, 64);
-        _tile_dpbf16ps(0, 2, 7);
-        _tile_dpbf16ps(1, 3, 7);
-        _tile_dpbf16ps(1, 6, 7);
-        _tile_loadd(7, bt + TILE_BYTES, 64);
-        _tile_dpbf16ps(1, 2, 7);
-        _tile_dpbf16ps(1, 3, 7);
-        _tile_loadd(7, bt + 2 * TILE_BYTES, 64);
-        _tile_dpbf16ps(1, 2, 7);
-        _tile_loadd(7, bu, 64);
-        _tile_dpbf16ps(4, 2, 7);
-        _tile_dpbf16ps(5, 3, 7);
-        _tile_dpbf16ps(5, 6, 7);
-        _tile_loadd(7, bu + TILE_BYTES, 64);
-        _tile_dpbf16ps(5, 2, 7);
-        _tile_dpbf16ps(5, 3, 7);
-        _tile_loadd(7, bu + 2 * TILE_BYTES, 64);
-        _tile_dpbf16ps(5, 2, 7);
+        LOAD_A_PIECES(ap + chunk * CHUNK_BYTES);
+        BLOCK_PRODUCTS(0, 1, bp + chunk * CHUNK_BYTES);
+        BLOCK_PRODUCTS(4, 5, bq + chunk * CHUNK_BYTES);
     }
     _tile_stored(0, hi, 64);
     _tile_stored(1, lo, 64);
@@ -351,11 +341,7 @@ static _Thread_local size_t capacityA, capacityB;
 AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
                             const float *a, long lda, const float *b, long ldb,
                             float beta, float *c, long ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha == 0) {
-        scaleC(m, n, beta, c, ldc);
-        return;
-    }
+    if (isTrivialProduct(m, n, k, alpha, beta, c, ldc)) return;
     long kcMax = k < AMX_KC ? k : AMX_KC;
     long chunksMax = (kcMax + CHUNK - 1) / CHUNK;
     // Block widths follow the K block so packed B stays near AMX_B_BYTES and packed A near

@@ -17,10 +17,15 @@ static inline void *reserveAligned(void **buffer, size_t *capacity, size_t bytes
     return *buffer;
 }
 
-/// C = beta C for an m x n C (cblas semantics: beta == 0 writes zeros without reading C).
-static inline void scaleC(long m, long n, float beta, float *c, long ldc) {
+/// Handles a product with nothing to multiply (cblas semantics): returns 1 after doing all
+/// there is to do (nothing when C is empty; C = beta C when k == 0 or alpha == 0, zeros
+/// written without reading C when beta == 0), else 0.
+static inline int isTrivialProduct(long m, long n, long k, float alpha, float beta, float *c, long ldc) {
+    if (m <= 0 || n <= 0) return 1;
+    if (k > 0 && alpha != 0) return 0;
     for (long i = 0; i < m; i++)
         for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+    return 1;
 }
 
 #endif

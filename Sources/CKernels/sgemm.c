@@ -296,11 +296,7 @@ static _Thread_local size_t capacityA, capacityB;
 AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float alpha,
                          const float *a, long lda, const float *b, long ldb,
                          float beta, float *c, long ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha == 0) {
-        scaleC(m, n, beta, c, ldc);
-        return;
-    }
+    if (isTrivialProduct(m, n, k, alpha, beta, c, ldc)) return;
     // Small products skip packing: packing pays off only when a panel is reused many times.
     // (The arithmetic per element is the same either way, so this choice cannot change a bit.)
     // A panel is used once when n <= NR, a B panel once when m <= MR (LoRA's rank-8 products):
