@@ -50,7 +50,8 @@ let package = Package(
         // for real image files and gzip-compressed data.
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
 
-        // Our AVX-512 SGEMM in C (Docs/Performance.md); no flags: target attributes and runtime dispatch.
+        // Our GEMMs in C: an AVX-512 SGEMM and fp32 on AMX tiles (Docs/Performance.md); no flags:
+        // target attributes and runtime dispatch.
         .target(name: "CKernels"),
         .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "Autograd", dependencies: ["Tensors"]),

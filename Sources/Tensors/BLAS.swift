@@ -21,7 +21,8 @@ public enum BLAS {
              alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
-    /// `gemm` on the given kernel.
+    /// `gemm` on the given kernel, which must be one this process may run: `preferredGemmKernel`,
+    /// `.avx512` when that is `.amx`, or `.blas`.
     @inlinable
     public static func gemm(_ kernel: GemmKernel, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,

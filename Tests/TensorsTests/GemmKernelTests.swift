@@ -220,8 +220,8 @@ struct AMXGemmKernelTests {
 
     /// Every transpose case over sizes around the 16 x 16 tile and the 32-long K chunk, with
     /// alpha/beta and padded rows: the error stays within a few fp32 roundings of the exact
-    /// result (a lost bf16 piece would be 2^16 roundings), and within that of the FMA kernel
-    /// on the same problem.
+    /// result (a lost bf16 piece would be 2^16 roundings), and its worst error over all the
+    /// problems is no larger than the FMA kernel's worst (or one rounding).
     @Test(.enabled(if: available), arguments: GemmKernelTests.transposes)
     func asAccurateAsFP32(transA: Bool, transB: Bool) {
         let sizes = [1, 5, 15, 16, 17, 31, 32, 33, 47, 100, 257]
