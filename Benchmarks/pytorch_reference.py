@@ -8,12 +8,15 @@ two side by side.
 
     python3 Benchmarks/pytorch_reference.py run [matmul|attention|train-step|generate|all] [--json] [--lora]
     python3 Benchmarks/pytorch_reference.py compare [matmul|attention|train-step|generate|all] [--lora]
-        [--binary .build/release/kernel-bench] [--output kernel-bench-compare.jsonl]
+        [--binary .build/release/kernel-bench] [--output kernel-bench-compare.jsonl] [--rounds N]
 
 `compare` runs the Swift binary (building it with `swift build -c release --product
 kernel-bench` when it is missing) and PyTorch on each benchmark in turn, one after the other so
 they do not share the cores, prints a table with the ratio Swift speed / PyTorch speed
-(> 1 means Swift is faster) and writes every row as a JSON line.
+(> 1 means Swift is faster) and writes every row as a JSON line. On a shared machine whose speed
+drifts by tens of percent from one minute to the next, `--rounds N` runs each benchmark N times
+on both sides, back to back with the first side alternating, and reports the median of the
+per-round ratios with their range.
 
 Configurations (the Swift side's, see Docs/Benchmarks.md):
   matmul      a [M, K] @ b [K, N] for square 256, 512, 1024, 2048 and 4096x512 * 512x2048;
@@ -508,6 +511,33 @@ def comparison_rows(swift_rows, torch_rows):
     return result
 
 
+def summarize_rounds(comparisons):
+    """One row per (benchmark, case, metric) over the rounds of `compare --rounds`: the median
+    Swift and PyTorch values, and the median, lowest and highest of the per-round ratios (each
+    round's two sides ran back to back, so its ratio is the figure that survives a machine whose
+    speed drifts from minute to minute)."""
+    groups = {}
+    for c in comparisons:
+        groups.setdefault((c["benchmark"], c["case"], c["metric"]), []).append(c)
+    result = []
+    for rows in groups.values():
+        summary = dict(rows[0])
+        summary.pop("round", None)
+        ratios = [r["ratio"] for r in rows]
+        summary.update(swift=statistics.median(r["swift"] for r in rows),
+                       pytorch=statistics.median(r["pytorch"] for r in rows),
+                       ratio=statistics.median(ratios), ratio_min=min(ratios), ratio_max=max(ratios),
+                       rounds=len(rows), implementation="comparison-summary")
+        result.append(summary)
+    return result
+
+
+def format_ratio(c):
+    if c.get("rounds", 1) > 1:
+        return f"{c['ratio']:.2f} ({c['ratio_min']:.2f}-{c['ratio_max']:.2f})"
+    return f"{c['ratio']:.2f}"
+
+
 def print_comparison(comparisons, swift_rows, env):
     # The library runs OpenBLAS single-threaded and splits GEMMs over its own kernel threads
     # (FEDVLM_THREADS), so those are the threads the Swift side computes with.
@@ -515,6 +545,10 @@ def print_comparison(comparisons, swift_rows, env):
           f"({swift_rows[0].get('kernel_threads', swift_rows[0]['threads'])} kernel threads)" if swift_rows else "")
     print(f"PyTorch:    {env['blas']} ({env['threads']} threads)")
     print("ratio = Swift speed / PyTorch speed (> 1: Swift faster)")
+    rounds = max((c.get("rounds", 1) for c in comparisons), default=1)
+    if rounds > 1:
+        print(f"{rounds} rounds, Swift and PyTorch back to back in each (alternating which goes first): "
+              "values are medians over the rounds, ratio = median of the per-round ratios (lowest-highest)")
     print(f"load = 1-minute load average when each side started; above {os.cpu_count()} (the cores) the "
           "machine was shared and the timings are pessimistic")
     for benchmark in BENCHMARKS:
@@ -531,7 +565,7 @@ def print_comparison(comparisons, swift_rows, env):
                                 "Swift tok/s", "PyTorch tok/s", "ratio"],
                                [[c["case"], f"{c['swift_parameters']:,}", f"{c['pytorch_parameters']:,}",
                                  f"{c['swift_trainable']:,}", f"{c['pytorch_trainable']:,}", f"{c['swift']:.0f}",
-                                 f"{c['pytorch']:.0f}", f"{c['ratio']:.2f}"] for c in selected]))
+                                 f"{c['pytorch']:.0f}", format_ratio(c)] for c in selected]))
             continue
         columns, table_rows = ["case"], {}
         for field, label, _ in COMPARED_METRICS[benchmark]:
@@ -539,7 +573,7 @@ def print_comparison(comparisons, swift_rows, env):
         for c in selected:
             digits = 0 if c["metric"].endswith("tokens_per_second") else 1 if c["metric"] == "gflops" else 2
             table_rows.setdefault(c["case"], [c["case"]]).extend(
-                [f"{c['swift']:.{digits}f}", f"{c['pytorch']:.{digits}f}", f"{c['ratio']:.2f}"])
+                [f"{c['swift']:.{digits}f}", f"{c['pytorch']:.{digits}f}", format_ratio(c)])
         print(render_table(f"{benchmark} ({loads})", columns, list(table_rows.values())))
 
 
@@ -617,6 +651,9 @@ def parse_arguments(argv):
             p.add_argument("--binary", default=".build/release/kernel-bench", help="the Swift kernel-bench executable")
             p.add_argument("--output", default="kernel-bench-compare.jsonl",
                            help="file for the JSON lines of both sides and the ratios")
+            p.add_argument("--rounds", type=int, default=1,
+                           help="run each benchmark this many times on both sides, back to back and "
+                                "alternating which side goes first, and report the median ratio (default 1)")
     args = parser.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
         parser.error(f"--repeats must be at least 1, got {args.repeats}")
@@ -628,6 +665,8 @@ def parse_arguments(argv):
         parser.error(f"--batch and --seq must be at least 1, got {args.batch} and {args.seq}")
     if args.prompt < 1 or args.new_tokens < 2:
         parser.error(f"--prompt must be at least 1 and --new-tokens at least 2, got {args.prompt} and {args.new_tokens}")
+    if getattr(args, "rounds", 1) < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     if args.threads is None or args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     args.repeats_for = lambda benchmark: args.repeats if args.repeats is not None else DEFAULT_REPEATS[benchmark]
@@ -642,14 +681,31 @@ def main(argv):
         ensure_binary(args.binary)
     torch = import_torch()
     torch.set_num_threads(args.threads)
-    swift_rows, torch_rows = [], []
-    # Benchmark by benchmark, Swift then PyTorch, so the two sides of each comparison run
-    # close together in time (the machine may be shared) and never at the same time.
+    swift_rows, torch_rows, comparisons = [], [], []
+    # Benchmark by benchmark, the two sides back to back, so the two sides of each comparison
+    # run close together in time (the machine may be shared) and never at the same time. With
+    # --rounds, each benchmark runs again with the other side first.
+    rounds = args.rounds if args.command == "compare" else 1
     for benchmark in benchmarks:
-        if args.command == "compare":
-            swift_rows += run_swift(args, [benchmark])
-        env = environment(torch)
-        torch_rows += RUNNERS[benchmark](torch, args, env)
+        for round_index in range(rounds):
+            swift_round, torch_round = [], []
+            sides = ("swift", "torch") if round_index % 2 == 0 else ("torch", "swift")
+            for side in sides:
+                if side == "swift" and args.command == "compare":
+                    swift_round = run_swift(args, [benchmark])
+                elif side == "torch":
+                    env = environment(torch)
+                    torch_round = RUNNERS[benchmark](torch, args, env)
+            for row in swift_round + torch_round:
+                if rounds > 1:
+                    row["round"] = round_index
+            round_comparisons = comparison_rows(swift_round, torch_round)
+            for row in round_comparisons:
+                if rounds > 1:
+                    row["round"] = round_index
+            swift_rows += swift_round
+            torch_rows += torch_round
+            comparisons += round_comparisons
 
     if args.command == "run":
         if args.json:
@@ -659,15 +715,15 @@ def main(argv):
             print_run_tables(torch_rows, env)
         return
 
-    comparisons = comparison_rows(swift_rows, torch_rows)
+    summaries = summarize_rounds(comparisons) if rounds > 1 else comparisons
     with open(args.output, "w") as output:
-        for row in swift_rows + torch_rows + comparisons:
+        for row in swift_rows + torch_rows + comparisons + (summaries if rounds > 1 else []):
             output.write(json.dumps(row) + "\n")
     if args.json:
-        for row in comparisons:
+        for row in summaries:
             print(json.dumps(row))
     else:
-        print_comparison(comparisons, swift_rows, env)
+        print_comparison(summaries, swift_rows, env)
         print(f"\nJSON lines (both sides and ratios): {args.output}")
 
 

@@ -47,13 +47,19 @@ extension Tensor {
 
     public static func += (lhs: inout Tensor, rhs: Tensor) { lhs.addScaled(rhs, scale: 1) }
 
-    /// `self += scale * other` in place (same shape; BLAS axpy).
+    /// `self += scale * other` in place (same shape), on the workers for large tensors
+    /// (gradients of a tensor used several times are summed this way).
     public mutating func addScaled(_ other: Tensor, scale: Float) {
         precondition(shape == other.shape, "addScaled: shapes \(shape) and \(other.shape) differ")
-        let count = Int32(scalarCount)
         other.withUnsafeBufferPointer { src in
             withUnsafeMutableBufferPointer { dst in
-                BLAS.axpy(count: count, alpha: scale, x: src.baseAddress!, y: dst.baseAddress!)
+                guard let source = src.baseAddress, let target = dst.baseAddress else { return }
+                parallelChunks(dst.count, grain: Tensor.elementwiseGrain) { range in
+                    VectorMath.forEachVector(in: range) { i, lanes in
+                        let sum = VectorMath.load(target + i, count: lanes).addingProduct(VectorMath.load(source + i, count: lanes), scale)
+                        VectorMath.store(sum, to: target + i, count: lanes)
+                    }
+                }
             }
         }
     }

@@ -198,15 +198,19 @@ public struct Tensor: Sendable {
             out.update(from: storage.base + offset, count: count)
             return
         }
-        StridedIteration.forEachRow(shape: shape, strides: [strides]) { bases, rowLength in
-            let src = storage.base + offset + bases[0]
-            let innerStride = strides.last ?? 1
-            let rowIndex = bases[1]
-            let dst = out + rowIndex
-            if innerStride == 1 {
-                dst.update(from: src, count: rowLength)
-            } else {
-                for i in 0..<rowLength { dst[i] = src[i * innerStride] }
+        // Permuted copies (attention heads split and merged) are large: rows go to the workers.
+        let rowLength = shape.last ?? 1
+        parallelChunks(StridedIteration.rowCount(shape), grain: Swift.max(1, Tensor.elementwiseGrain / Swift.max(1, rowLength))) { rows in
+            StridedIteration.forEachRow(shape: shape, strides: [strides], rows: rows) { bases, rowLength in
+                let src = storage.base + offset + bases[0]
+                let innerStride = strides.last ?? 1
+                let rowIndex = bases[1]
+                let dst = out + rowIndex
+                if innerStride == 1 {
+                    dst.update(from: src, count: rowLength)
+                } else {
+                    for i in 0..<rowLength { dst[i] = src[i * innerStride] }
+                }
             }
         }
     }
@@ -326,11 +330,17 @@ enum StridedIteration {
         forEachRow(shape: shape, strides: layouts) { bases, _ in body(bases) }
     }
 
+    /// Rows of `shape` (all dimensions but the last) in row-major order.
+    static func rowCount(_ shape: [Int]) -> Int { shape.isEmpty ? 1 : shape.dropLast().reduce(1, *) }
+
+    /// The same walk over the rows in `range` only (row-major row numbers), so that disjoint
+    /// ranges can run on different workers.
     @usableFromInline
-    static func forEachRow(shape: [Int], strides layouts: [[Int]], _ body: ([Int], Int) -> Void) {
+    static func forEachRow(shape: [Int], strides layouts: [[Int]], rows range: Range<Int>? = nil,
+                           _ body: ([Int], Int) -> Void) {
         let rank = shape.count
         if rank == 0 {
-            body([Int](repeating: 0, count: layouts.count + 1), 1)
+            if range.map({ $0.contains(0) }) ?? true { body([Int](repeating: 0, count: layouts.count + 1), 1) }
             return
         }
         if shape.contains(0) { return }
@@ -338,8 +348,15 @@ enum StridedIteration {
         let outer = rank - 1
         var counter = [Int](repeating: 0, count: outer)
         var bases = [Int](repeating: 0, count: layouts.count + 1)
-        let rows = shape[0..<outer].reduce(1, *)
-        for row in 0..<rows {
+        let rows = range ?? 0..<rowCount(shape)
+        // Start the odometer at the range's first row.
+        var remaining = rows.lowerBound
+        for axis in stride(from: outer - 1, through: 0, by: -1) {
+            counter[axis] = remaining % shape[axis]
+            remaining /= shape[axis]
+            for l in 0..<layouts.count { bases[l] += counter[axis] * layouts[l][axis] }
+        }
+        for row in rows {
             bases[layouts.count] = row * rowLength
             body(bases, rowLength)
             // Advance the odometer over the outer dimensions.

@@ -209,9 +209,14 @@ struct AMXGemmKernelTests {
         if !Self.available { #expect(preferred != .amx) }
         if preferred == .amx {
             #expect(BLAS.gemmKernel(m: 1024, n: 1024, k: 1024) == .amx)
-            // Small products and narrow ones (attention tiles, LoRA's rank-8 factors) stay on FMA.
+            #expect(BLAS.gemmKernel(m: 64, n: 64, k: 256) == .amx)
+            // Small products and narrow ones (attention tiles, LoRA's rank-8 factors, one
+            // decoding step of 16 sequences through the output head) stay on FMA.
             #expect(BLAS.gemmKernel(m: 64, n: 64, k: 64) == .avx512)
             #expect(BLAS.gemmKernel(m: 4096, n: 8, k: 4096) == .avx512)
+            #expect(BLAS.gemmKernel(m: 16, n: 4096, k: 256) == .avx512)
+            #expect(BLAS.gemmKernel(m: 4096, n: 48, k: 4096) == .avx512)
+            #expect(BLAS.gemmKernel(m: 4096, n: 4096, k: 16) == .avx512)
         } else {
             #expect(BLAS.gemmKernel(m: 1024, n: 1024, k: 1024) == preferred)
         }

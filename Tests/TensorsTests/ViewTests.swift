@@ -86,6 +86,26 @@ struct ViewTests {
         #expect(t == dense)
     }
 
+    /// Large copies split their rows over the workers, each walk starting mid-way through the
+    /// outer dimensions (555 rows of 70 here, not a multiple of the chunk): every element lands
+    /// at its row-major place, the same on one worker as on all.
+    @Test func largePermutedCopyPutsEveryElementInPlace() {
+        let base = Tensor.arange(3 * 37 * 5 * 70).reshaped([3, 37, 5, 70])
+        let permuted = base.permuted([0, 2, 1, 3])                        // [3, 5, 37, 70]
+        let copy = permuted.contiguous(), serial = ParallelConfiguration.runSerially { permuted.contiguous() }
+        let values = copy.scalars
+        var misplaced = 0
+        for b in 0..<3 { for h in 0..<5 { for t in 0..<37 { for d in 0..<70 {
+            let expected = Float(((b * 37 + t) * 5 + h) * 70 + d)
+            if values[((b * 5 + h) * 37 + t) * 70 + d] != expected { misplaced += 1 }
+        } } } }
+        #expect(misplaced == 0)
+        #expect(serial.scalars == values)
+        // An inner stride other than 1 (a transposed matrix) takes the element-by-element path.
+        let transposed = Tensor.arange(300 * 200).reshaped([300, 200]).transposed().contiguous()
+        #expect(transposed[17, 299] == Float(299 * 200 + 17) && transposed[199, 0] == 199)
+    }
+
     @Test func sliceIsAViewWithAnOffset() {
         let middle = cube.sliced(axis: 1, 1..<3)           // [2, 2, 4]
         #expect(middle.shape == [2, 2, 4])
