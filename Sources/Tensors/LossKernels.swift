@@ -20,7 +20,7 @@ extension Tensor {
             gradient.withUnsafeMutableBufferPointer { dst in
                 rowLoss.withUnsafeMutableBufferPointer { losses in
                     let s = src.baseAddress!, d = dst.baseAddress!, l = losses.baseAddress!
-                    parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, vocabulary))) { range in
+                    parallelChunks(rows, grain: Tensor.rowGrain(vocabulary)) { range in
                         for r in range {
                             let x = s + r * vocabulary, g = d + r * vocabulary
                             let target = targets[r]

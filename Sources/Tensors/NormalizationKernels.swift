@@ -10,96 +10,88 @@ extension Tensor {
         return (length == 0 ? 0 : scalarCount / length, length)
     }
 
-    /// softmax over the last axis (max-subtracted for stability).
-    public func softmax() -> Tensor {
+    /// Rows per worker chunk for row-wise kernels over rows of `length` values (about 4K values).
+    @usableFromInline static func rowGrain(_ length: Int) -> Int { Swift.max(1, 4096 / Swift.max(1, length)) }
+
+    /// A tensor of this shape whose rows (last axis) `body(input, output, length)` computes from
+    /// the matching rows of `self`, rows on the workers.
+    func mapRows(_ body: (_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ length: Int) -> Void) -> Tensor {
         let (rows, length) = lastAxisRows
         var result = Tensor(uninitializedShape: shape)
-        withUnsafeBufferPointer { src in
-            result.withUnsafeMutableBufferPointer { dst in
-                let s = src.baseAddress!, d = dst.baseAddress!
-                parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, length))) { range in
-                    for r in range {
-                        let x = s + r * length, y = d + r * length
-                        var peak = VectorMath.maximum(x, count: length)
-                        if peak == -.infinity { peak = 0 }   // fully masked row: all zeros below
-                        let total = VectorMath.expShifted(x, shift: peak, into: y, count: length)
-                        VectorMath.scale(y, by: total > 0 ? 1 / total : 0, count: length)
+        withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { destination in
+                guard let s = source.baseAddress, let d = destination.baseAddress else { return }
+                parallelChunks(rows, grain: Tensor.rowGrain(length)) { range in
+                    for r in range { body(s + r * length, d + r * length, length) }
+                }
+            }
+        }
+        return result
+    }
+
+    /// `mapRows` over the rows of two tensors of one shape (an output and its gradient); `name`
+    /// appears in the shape error.
+    static func zipRows(_ first: Tensor, _ second: Tensor, name: String,
+                        _ body: (_ first: UnsafePointer<Float>, _ second: UnsafePointer<Float>,
+                                 _ output: UnsafeMutablePointer<Float>, _ length: Int) -> Void) -> Tensor {
+        precondition(first.shape == second.shape, "\(name): shapes \(first.shape) and \(second.shape) differ")
+        let (rows, length) = first.lastAxisRows
+        var result = Tensor(uninitializedShape: first.shape)
+        first.withUnsafeBufferPointer { p1 in
+            second.withUnsafeBufferPointer { p2 in
+                result.withUnsafeMutableBufferPointer { pd in
+                    guard let b1 = p1.baseAddress, let b2 = p2.baseAddress, let bd = pd.baseAddress else { return }
+                    parallelChunks(rows, grain: Tensor.rowGrain(length)) { range in
+                        for r in range { body(b1 + r * length, b2 + r * length, bd + r * length, length) }
                     }
                 }
             }
         }
         return result
+    }
+
+    /// softmax over the last axis (max-subtracted for stability).
+    public func softmax() -> Tensor {
+        mapRows { x, y, length in
+            var peak = VectorMath.maximum(x, count: length)
+            if peak == -.infinity { peak = 0 }   // fully masked row: all zeros below
+            let total = VectorMath.expShifted(x, shift: peak, into: y, count: length)
+            VectorMath.scale(y, by: total > 0 ? 1 / total : 0, count: length)
+        }
     }
 
     /// log-softmax over the last axis.
     public func logSoftmax() -> Tensor {
-        let (rows, length) = lastAxisRows
-        var result = Tensor(uninitializedShape: shape)
-        withUnsafeBufferPointer { src in
-            result.withUnsafeMutableBufferPointer { dst in
-                let s = src.baseAddress!, d = dst.baseAddress!
-                parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, length))) { range in
-                    for r in range {
-                        let x = s + r * length, y = d + r * length
-                        let peak = VectorMath.maximum(x, count: length)
-                        let total = VectorMath.sumExpShifted(x, shift: peak, count: length)
-                        let logTotal = peak + Foundation.log(total)
-                        VectorMath.forEachVector(in: 0..<length) { j, lanes in
-                            VectorMath.store(VectorMath.load(x + j, count: lanes) - logTotal, to: y + j, count: lanes)
-                        }
-                    }
-                }
+        mapRows { x, y, length in
+            let peak = VectorMath.maximum(x, count: length)
+            let total = VectorMath.sumExpShifted(x, shift: peak, count: length)
+            let logTotal = peak + Foundation.log(total)
+            VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                VectorMath.store(VectorMath.load(x + j, count: lanes) - logTotal, to: y + j, count: lanes)
             }
         }
-        return result
     }
 
     /// Backward of softmax: dx = y ⊙ (dy − Σ_j dy_j y_j), row-wise.
     public static func softmaxBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
-        let (rows, length) = y.lastAxisRows
-        var result = Tensor(uninitializedShape: y.shape)
-        y.withUnsafeBufferPointer { py in
-            dy.withUnsafeBufferPointer { pg in
-                result.withUnsafeMutableBufferPointer { pd in
-                    let yb = py.baseAddress!, gb = pg.baseAddress!, db = pd.baseAddress!
-                    parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, length))) { range in
-                        for r in range {
-                            let yr = yb + r * length, gr = gb + r * length, dr = db + r * length
-                            let dot = VectorMath.dot(yr, gr, count: length)
-                            VectorMath.forEachVector(in: 0..<length) { j, lanes in
-                                let yj = VectorMath.load(yr + j, count: lanes)
-                                VectorMath.store(yj * (VectorMath.load(gr + j, count: lanes) - dot), to: dr + j, count: lanes)
-                            }
-                        }
-                    }
-                }
+        zipRows(y, dy, name: "softmaxBackward") { yr, gr, dr, length in
+            let dot = VectorMath.dot(yr, gr, count: length)
+            VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                let yj = VectorMath.load(yr + j, count: lanes)
+                VectorMath.store(yj * (VectorMath.load(gr + j, count: lanes) - dot), to: dr + j, count: lanes)
             }
         }
-        return result
     }
 
     /// Backward of log-softmax: dx = dy − softmax(x) Σ_j dy_j, with softmax = exp(output).
     public static func logSoftmaxBackward(output: Tensor, outputGradient dy: Tensor) -> Tensor {
-        let (rows, length) = output.lastAxisRows
-        var result = Tensor(uninitializedShape: output.shape)
-        output.withUnsafeBufferPointer { po in
-            dy.withUnsafeBufferPointer { pg in
-                result.withUnsafeMutableBufferPointer { pd in
-                    let ob = po.baseAddress!, gb = pg.baseAddress!, db = pd.baseAddress!
-                    parallelChunks(rows, grain: Swift.max(1, 4096 / Swift.max(1, length))) { range in
-                        for r in range {
-                            let orow = ob + r * length, gr = gb + r * length, dr = db + r * length
-                            let total = VectorMath.sum(gr, count: length)
-                            VectorMath.forEachVector(in: 0..<length) { j, lanes in
-                                let softmax = VectorMath.exp(VectorMath.load(orow + j, count: lanes))
-                                VectorMath.store(VectorMath.load(gr + j, count: lanes) - softmax * total, to: dr + j, count: lanes)
-                            }
-                        }
-                    }
-                }
+        zipRows(output, dy, name: "logSoftmaxBackward") { orow, gr, dr, length in
+            let total = VectorMath.sum(gr, count: length)
+            VectorMath.forEachVector(in: 0..<length) { j, lanes in
+                let softmax = VectorMath.exp(VectorMath.load(orow + j, count: lanes))
+                VectorMath.store(VectorMath.load(gr + j, count: lanes) - softmax * total, to: dr + j, count: lanes)
             }
         }
-        return result
     }
 
     /// Layer norm over the last axis: y = (x − μ) / sqrt(σ² + ε) · γ + β.

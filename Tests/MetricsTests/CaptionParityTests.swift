@@ -6,19 +6,9 @@ import Testing
 // caption_scores.json: corpus and per-sample scores within 1e-6 relative.
 
 private struct ScoredSet: Decodable {
-    struct Sample: Decodable {
-        let id: String
-        let candidate: String
-        let references: [String]
-    }
-    struct Scalar: Decodable {
-        let corpus: Double
-        let per_sample: [Double]
-    }
-    struct Bleu: Decodable {
-        let corpus: [Double]
-        let per_sample: [[Double]]
-    }
+    typealias Sample = CaptionFixture.Sample
+    typealias Scalar = CaptionFixture.Scalar
+    typealias Bleu = CaptionFixture.Bleu
     let name: String
     let samples: [Sample]
     let cider: Scalar

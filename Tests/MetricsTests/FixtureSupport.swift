@@ -12,6 +12,25 @@ enum Fixture {
     }
 }
 
+/// The pieces of the caption fixtures (`caption_scores.json`, `caption_end_to_end.json`):
+/// a candidate with its references, and pycocoevalcap's corpus and per-sample scores.
+enum CaptionFixture {
+    struct Sample: Decodable {
+        let id: String
+        let candidate: String
+        let references: [String]
+    }
+    struct Scalar: Decodable {
+        let corpus: Double
+        let per_sample: [Double]
+    }
+    /// BLEU-1 ... BLEU-4.
+    struct Bleu: Decodable {
+        let corpus: [Double]
+        let per_sample: [[Double]]
+    }
+}
+
 /// Relative agreement within `relative`, with an absolute floor for values near 0
 /// (where a relative test says nothing about numbers that are 0 in exact arithmetic).
 func isClose(_ actual: Double, _ expected: Double, relative: Double = 1e-6, absolute: Double = 1e-12) -> Bool {

@@ -20,19 +20,9 @@ private struct PTBFixture: Decodable {
 }
 
 private struct EndToEndFixture: Decodable {
-    struct Sample: Decodable {
-        let id: String
-        let candidate: String
-        let references: [String]
-    }
-    struct Scalar: Decodable {
-        let corpus: Double
-        let per_sample: [Double]
-    }
-    struct Bleu: Decodable {
-        let corpus: [Double]
-        let per_sample: [[Double]]
-    }
+    typealias Sample = CaptionFixture.Sample
+    typealias Scalar = CaptionFixture.Scalar
+    typealias Bleu = CaptionFixture.Bleu
     let samples: [Sample]
     let tokenized_candidates: [String]
     let cider: Scalar
