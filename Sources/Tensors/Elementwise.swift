@@ -56,7 +56,7 @@ extension Tensor {
                 guard let source = src.baseAddress, let target = dst.baseAddress else { return }
                 parallelChunks(dst.count, grain: Tensor.elementwiseGrain) { range in
                     VectorMath.forEachVector(in: range) { i, lanes in
-                        let sum = VectorMath.load(target + i, count: lanes).addingProduct(VectorMath.load(source + i, count: lanes), scale)
+                        let sum = VectorMath.load(target + i, count: lanes) + scale * VectorMath.load(source + i, count: lanes)
                         VectorMath.store(sum, to: target + i, count: lanes)
                     }
                 }
