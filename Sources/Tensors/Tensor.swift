@@ -199,8 +199,8 @@ public struct Tensor: Sendable {
             return
         }
         // Permuted copies (attention heads split and merged) are large: rows go to the workers.
-        let rowLength = shape.last ?? 1
-        parallelChunks(StridedIteration.rowCount(shape), grain: Swift.max(1, Tensor.elementwiseGrain / Swift.max(1, rowLength))) { rows in
+        let rowsPerChunk = Swift.max(1, Tensor.elementwiseGrain / Swift.max(1, shape.last ?? 1))
+        parallelChunks(StridedIteration.rowCount(shape), grain: rowsPerChunk) { rows in
             StridedIteration.forEachRow(shape: shape, strides: [strides], rows: rows) { bases, rowLength in
                 let src = storage.base + offset + bases[0]
                 let innerStride = strides.last ?? 1
