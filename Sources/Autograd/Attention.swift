@@ -31,7 +31,9 @@ extension Variable {
     /// - Parameter scale: defaults to 1 / sqrt(D).
     public static func scaledDotProductAttention(query q: Variable, key k: Variable, value v: Variable,
                                                  mask: AttentionMask = .none, scale: Float? = nil) -> Variable {
-        let qv = q.value.contiguous(), kv = k.value.contiguous(), vv = v.value.contiguous()
+        // The kernel takes views as they are (a KV cache's keys are the first rows of a longer
+        // buffer) and makes dense copies only where it needs them.
+        let qv = q.value, kv = k.value, vv = v.value
         let (output, logSumExp) = AttentionKernel.forward(query: qv, key: kv, value: vv, mask: mask, scale: scale)
         return record(output, parents: [q, k, v], operation: "attention") { g in
             let gradients = AttentionKernel.backward(query: qv, key: kv, value: vv, output: output, logSumExp: logSumExp,

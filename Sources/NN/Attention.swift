@@ -7,25 +7,74 @@ import Tensors
 
 /// Keys and values of earlier positions, per layer, for incremental decoding. Inference
 /// only: cached tensors carry no gradient.
+///
+/// Each layer's keys and values live in a [B, HKV, capacity, D] buffer whose capacity doubles
+/// when it fills, so appending a step writes only the new rows (amortised O(1) per position,
+/// where concatenating would copy the whole cache every step). `keys` and `values` are views of
+/// the first `length` positions, which the attention kernel reads in place.
 public final class KVCache {
-    public private(set) var keys: [Tensor?]
-    public private(set) var values: [Tensor?]
+    private var keyBuffers: [Tensor?], valueBuffers: [Tensor?]
+    private var lengths: [Int]
 
     public init(layers: Int) {
-        keys = Array(repeating: nil, count: layers)
-        values = Array(repeating: nil, count: layers)
+        keyBuffers = Array(repeating: nil, count: layers)
+        valueBuffers = Array(repeating: nil, count: layers)
+        lengths = Array(repeating: 0, count: layers)
     }
 
-    /// Number of cached positions (those of layer 0).
-    public var length: Int { keys.first??.shape[2] ?? 0 }
+    /// Cached keys [B, HKV, length, D] per layer (nil before the layer's first step).
+    public var keys: [Tensor?] { zip(keyBuffers, lengths).map { buffer, length in buffer?.sliced(axis: 2, 0..<length) } }
+    /// Cached values [B, HKV, length, D] per layer.
+    public var values: [Tensor?] { zip(valueBuffers, lengths).map { buffer, length in buffer?.sliced(axis: 2, 0..<length) } }
 
-    /// Appends new keys/values [B, HKV, T, D] for `layer` and returns the full ones.
+    /// Number of cached positions (those of layer 0).
+    public var length: Int { lengths.first ?? 0 }
+
+    /// Positions cached for `layer`.
+    func length(layer: Int) -> Int { lengths[layer] }
+
+    /// Appends new keys/values [B, HKV, T, D] for `layer` and returns the full ones (views).
     func append(layer: Int, key: Tensor, value: Tensor) -> (Tensor, Tensor) {
-        let fullKey = keys[layer].map { Tensor.concatenate([$0, key], axis: 2) } ?? key.contiguous()
-        let fullValue = values[layer].map { Tensor.concatenate([$0, value], axis: 2) } ?? value.contiguous()
-        keys[layer] = fullKey
-        values[layer] = fullValue
-        return (fullKey, fullValue)
+        precondition(key.rank == 4 && key.shape == value.shape,
+                     "KVCache.append: keys \(key.shape) and values \(value.shape) must be one [B, HKV, T, D] shape")
+        let old = lengths[layer], new = old + key.shape[2]
+        KVCache.write(key, into: &keyBuffers[layer], at: old)
+        KVCache.write(value, into: &valueBuffers[layer], at: old)
+        lengths[layer] = new
+        return (keyBuffers[layer]!.sliced(axis: 2, 0..<new), valueBuffers[layer]!.sliced(axis: 2, 0..<new))
+    }
+
+    /// Copies `rows` [B, HKV, T, D] into positions `start ..< start + T` of `buffer`, first
+    /// moving the buffer to one of twice the capacity (at least 16) when it is too short.
+    private static func write(_ rows: Tensor, into buffer: inout Tensor?, at start: Int) {
+        let (batch, heads, count, depth) = (rows.shape[0], rows.shape[1], rows.shape[2], rows.shape[3])
+        if let existing = buffer {
+            precondition([existing.shape[0], existing.shape[1], existing.shape[3]] == [batch, heads, depth],
+                         "KVCache.append: new rows \(rows.shape) do not match the cache \(existing.shape)")
+        }
+        let capacity = buffer?.shape[2] ?? 0
+        if start + count > capacity {
+            var grown = Tensor(uninitializedShape: [batch, heads, Swift.max(16, 2 * capacity, start + count), depth])
+            if let existing = buffer, start > 0 {
+                copyRows(existing.sliced(axis: 2, 0..<start), into: &grown, at: 0)
+            }
+            buffer = grown
+        }
+        copyRows(rows, into: &buffer!, at: start)
+    }
+
+    /// Copies `rows` [B, H, T, D] into positions `start ..< start + T` of the dense `buffer`.
+    private static func copyRows(_ rows: Tensor, into buffer: inout Tensor, at start: Int) {
+        let dense = rows.contiguous()
+        let (planes, count, depth, capacity) = (rows.shape[0] * rows.shape[1], rows.shape[2], rows.shape[3], buffer.shape[2])
+        dense.withUnsafeBufferPointer { source in
+            buffer.withUnsafeMutableBufferPointer { target in
+                guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                for plane in 0..<planes {
+                    (to + (plane * capacity + start) * depth).update(from: from + plane * count * depth, count: count * depth)
+                }
+            }
+        }
     }
 }
 
@@ -72,7 +121,7 @@ public final class MultiHeadAttention: Module {
         }
         // Positions already cached for *this* layer: `cache.length` counts layer 0, which has
         // already appended this step's keys by the time later layers run.
-        let offset = cache.map { $0.keys[layerIndex]?.shape[2] ?? 0 } ?? 0
+        let offset = cache.map { $0.length(layer: layerIndex) } ?? 0
         var q = split(qProj(x), heads)
         var k = split(kProj(x), keyValueHeads)
         var v = split(vProj(x), keyValueHeads)

@@ -63,7 +63,9 @@ public enum AttentionKernel {
     public static func forward(query: Tensor, key: Tensor, value: Tensor, mask: Mask = Mask(),
                                scale: Float? = nil) -> (output: Tensor, logSumExp: Tensor) {
         let problem = Problem(query: query, key: key, value: value, mask: mask, scale: scale)
-        let q = query.contiguous(), k = key.contiguous(), v = value.contiguous()
+        // Keys and values may be views into a longer buffer (a KV cache's): only their rows
+        // need to be dense.
+        let q = query.contiguous(), k = Self.denseRows(key), v = Self.denseRows(value)
         var output = Tensor(uninitializedShape: query.shape)
         var logSumExp = Tensor(uninitializedShape: Array(query.shape.prefix(3)))
         let planes = problem.batch * problem.heads
@@ -77,11 +79,13 @@ public enum AttentionKernel {
             }
             return (output, logSumExp)
         }
-        withExtendedLifetime((q, k, v, problem.biasTensor)) {
+        withExtendedLifetime((q, k.tensor, v.tensor, problem.biasTensor)) {
             output.withUnsafeMutableBufferPointer { out in
                 logSumExp.withUnsafeMutableBufferPointer { lse in
-                    let pointers = Pointers(q: q.storage.base + q.offset, k: k.storage.base + k.offset,
-                                            v: v.storage.base + v.offset, out: out.baseAddress!, lse: lse.baseAddress!)
+                    let pointers = Pointers(q: q.storage.base + q.offset, k: k.tensor.storage.base + k.tensor.offset,
+                                            v: v.tensor.storage.base + v.tensor.offset, out: out.baseAddress!,
+                                            lse: lse.baseAddress!, keyPlaneStride: k.planeStride,
+                                            valuePlaneStride: v.planeStride)
                     runDynamically(items: planes) { nextItem in
                         let scratch = Scratch(problem, withValues: false)
                         defer { scratch.deallocate() }
@@ -195,11 +199,32 @@ extension AttentionKernel {
     struct Pointers {
         let q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
         let out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>
+        /// Elements from one (batch, key head) plane of k (of v) to the next: TK·D when dense,
+        /// more when the keys are the first TK rows of a longer buffer.
+        let keyPlaneStride: Int, valuePlaneStride: Int
 
         init(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
-             out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+             out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+             keyPlaneStride: Int, valuePlaneStride: Int) {
             (self.q, self.k, self.v, self.out, self.lse) = (UnsafePointer(q), UnsafePointer(k), UnsafePointer(v), out, lse)
+            (self.keyPlaneStride, self.valuePlaneStride) = (keyPlaneStride, valuePlaneStride)
         }
+    }
+
+    /// `x` [B, H, T, D] as it stands when element (b, h, t, d) sits at (b·H + h)·P + t·D + d for
+    /// some plane distance P ≥ T·D (a view of the first T rows of a longer [B, H, capacity, D]
+    /// buffer qualifies), else a dense copy; with P.
+    static func denseRows(_ x: Tensor) -> (tensor: Tensor, planeStride: Int) {
+        let (batch, heads, rows, depth) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let s = x.strides
+        let planeStride = heads > 1 ? s[1] : batch > 1 ? s[0] : rows * depth
+        let rowsDense = (depth <= 1 || s[3] == 1) && (rows <= 1 || s[2] == depth)
+        let planesEven = batch <= 1 || heads <= 1 || s[0] == heads * planeStride
+        if rowsDense && planesEven && planeStride >= rows * depth {
+            return (x, planeStride)
+        }
+        let dense = x.contiguous()
+        return (dense, rows * depth)
     }
 
     struct GradientPointers {
@@ -283,8 +308,8 @@ extension AttentionKernel {
         let d = p.depth, ld = tileStride
         let b = plane / p.heads, h = plane % p.heads
         let keyPlane = b * p.keyHeads + h / p.group
-        let v = ptr.v + keyPlane * p.keys * d
-        let keys = KeyOperand(ptr.k + keyPlane * p.keys * d, problem: p, rowsUsingIt: p.queries,
+        let v = ptr.v + keyPlane * ptr.valuePlaneStride
+        let keys = KeyOperand(ptr.k + keyPlane * ptr.keyPlaneStride, problem: p, rowsUsingIt: p.queries,
                               scratch: scratch.keysTransposed)
         let scores = scratch.tile, rowMax = scratch.rowStatistic, rowSum = scratch.secondRowStatistic
         var i0 = 0

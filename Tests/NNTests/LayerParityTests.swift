@@ -153,6 +153,27 @@ func layerCase(_ name: String) throws -> LayerCase {
         #expect(cache.keys[0]?.shape == [2, 2, 7, 4])
     }
 
+    /// Past the cache's first capacity (16 positions) the buffers grow (to 32, then 64): a
+    /// 10-token prompt and 30 single tokens still give the rows of the full causal pass, with one
+    /// key head (its planes spaced by the batch stride) and a batch of 2.
+    @Test func growingCacheMatchesTheFullCausalPass() {
+        var generator = RandomGenerator(seed: 6)
+        let layer = MultiHeadAttention(dimension: 8, heads: 2, keyValueHeads: 1, generator: &generator)
+        let x = Tensor.randomNormal([2, 40, 8], using: &generator)
+        let full = withoutGradients { layer(Variable(x), mask: .causal()).value }
+        let cache = KVCache(layers: 1)
+        var pieces: [Tensor] = []
+        var position = 0
+        for chunk in [10] + Array(repeating: 1, count: 30) {
+            pieces.append(withoutGradients {
+                layer(Variable(x.sliced(axis: 1, position..<(position + chunk))), mask: .causal(), cache: cache).value
+            })
+            position += chunk
+        }
+        expectClose(Tensor.concatenate(pieces, axis: 1), full, absolute: 1e-5, relative: 0, "incremental past the capacity")
+        #expect(cache.length == 40 && cache.keys[0]?.shape == [2, 1, 40, 4] && cache.values[0]?.shape == [2, 1, 40, 4])
+    }
+
     /// Two stacked layers sharing one cache: the second layer's positions must start after its
     /// own cached keys, not after layer 0's (which already holds this step's keys). A uniform
     /// position shift would cancel in rotary scores, so a multi-token prompt comes first: with a

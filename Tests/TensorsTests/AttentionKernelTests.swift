@@ -102,6 +102,30 @@ private func naiveAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Double
         #expect(gradients.value.scalars.contains { $0 != 0 })
     }
 
+    /// Keys and values that are the first rows of longer buffers (a KV cache's views) are read
+    /// in place and give the same bits as their dense copies, with several key heads and with
+    /// one (where the batch stride is the distance between planes), and for views whose planes
+    /// are not evenly spaced (then copied).
+    @Test func keysReadInPlaceFromALongerBuffer() {
+        for (keyHeads, heads) in [(2, 4), (1, 2)] {
+            let q = seededTensor([3, heads, 2, 8], seed: 460)
+            let keyBuffer = seededTensor([3, keyHeads, 40, 8], seed: 461), valueBuffer = seededTensor([3, keyHeads, 40, 8], seed: 462)
+            let k = keyBuffer.sliced(axis: 2, 0..<23), v = valueBuffer.sliced(axis: 2, 0..<23)
+            #expect(!k.isContiguous)
+            let mask = AttentionKernel.Mask(isCausal: true, causalOffset: 21)
+            let (viewOutput, viewLSE) = AttentionKernel.forward(query: q, key: k, value: v, mask: mask)
+            let (denseOutput, denseLSE) = AttentionKernel.forward(query: q, key: k.contiguous(), value: v.contiguous(), mask: mask)
+            #expect(viewOutput.scalars.map(\.bitPattern) == denseOutput.scalars.map(\.bitPattern))
+            #expect(viewLSE.scalars.map(\.bitPattern) == denseLSE.scalars.map(\.bitPattern))
+        }
+        // Heads taken from a [B, T, H, D] layout: rows are not dense, so the kernel copies.
+        let q = seededTensor([2, 2, 3, 4], seed: 470)
+        let k = seededTensor([2, 5, 2, 4], seed: 471).permuted([0, 2, 1, 3]), v = seededTensor([2, 5, 2, 4], seed: 472).permuted([0, 2, 1, 3])
+        let (output, _) = AttentionKernel.forward(query: q, key: k, value: v)
+        let (dense, _) = AttentionKernel.forward(query: q, key: k.contiguous(), value: v.contiguous())
+        #expect(output.scalars.map(\.bitPattern) == dense.scalars.map(\.bitPattern))
+    }
+
     @Test func emptyKeysAndEmptyHeadDimension() {
         // No keys: every row sees nothing (zero output, log-sum-exp −∞, zero dQ).
         let q = seededTensor([1, 2, 9, 4], seed: 450), none = Tensor.zeros([1, 2, 0, 4])
