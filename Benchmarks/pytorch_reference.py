@@ -696,12 +696,9 @@ def main(argv):
                 elif side == "torch":
                     env = environment(torch)
                     torch_round = RUNNERS[benchmark](torch, args, env)
-            for row in swift_round + torch_round:
-                if rounds > 1:
-                    row["round"] = round_index
             round_comparisons = comparison_rows(swift_round, torch_round)
-            for row in round_comparisons:
-                if rounds > 1:
+            if rounds > 1:
+                for row in swift_round + torch_round + round_comparisons:
                     row["round"] = round_index
             swift_rows += swift_round
             torch_rows += torch_round

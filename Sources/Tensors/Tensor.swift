@@ -199,8 +199,8 @@ public struct Tensor: Sendable {
             return
         }
         // Permuted copies (attention heads split and merged) are large: rows go to the workers.
-        let rowsPerChunk = Swift.max(1, Tensor.elementwiseGrain / Swift.max(1, shape.last ?? 1))
-        parallelChunks(StridedIteration.rowCount(shape), grain: rowsPerChunk) { rows in
+        let (rowCount, length) = lastAxisRows                  // count > 0, so length > 0
+        parallelChunks(rowCount, grain: Swift.max(1, Tensor.elementwiseGrain / length)) { rows in
             StridedIteration.forEachRow(shape: shape, strides: [strides], rows: rows) { bases, rowLength in
                 let src = storage.base + offset + bases[0]
                 let innerStride = strides.last ?? 1
@@ -330,9 +330,6 @@ enum StridedIteration {
         forEachRow(shape: shape, strides: layouts) { bases, _ in body(bases) }
     }
 
-    /// Rows of `shape` (all dimensions but the last) in row-major order.
-    static func rowCount(_ shape: [Int]) -> Int { shape.isEmpty ? 1 : shape.dropLast().reduce(1, *) }
-
     /// The same walk over the rows in `range` only (row-major row numbers), so that disjoint
     /// ranges can run on different workers.
     @usableFromInline
@@ -348,7 +345,7 @@ enum StridedIteration {
         let outer = rank - 1
         var counter = [Int](repeating: 0, count: outer)
         var bases = [Int](repeating: 0, count: layouts.count + 1)
-        let rows = range ?? 0..<rowCount(shape)
+        let rows = range ?? 0..<shape[0..<outer].reduce(1, *)
         // Start the odometer at the range's first row.
         var remaining = rows.lowerBound
         for axis in stride(from: outer - 1, through: 0, by: -1) {
