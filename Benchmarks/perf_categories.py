@@ -8,17 +8,17 @@ data = sys.argv[1]
 out = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "symbol", "-g", "none", "--percent-limit", "0"],
                      capture_output=True, text=True).stdout
 cats = [
-    ("GEMM (our SGEMM or OpenBLAS: kernels and packing)", r"sgemm|saxpy|sgemv|sdot|packedTile|directATile|directTile|packTransposed|packA|packB|fedvlm_sgemm"),
+    ("GEMM (our SGEMM or OpenBLAS: kernels and packing)", r"sgemm|saxpy|sgemv|sdot|packedTile|directATile|directTile|packTransposed|packA|packB|fedvlm_sgemm|tilePairProducts|tileProducts|^accumulate\b"),
     ("attention (scores, softmax, mask)", r"scaledDotProductAttention|softmaxBackward|VectorMathO10expShifted|AttentionKernel|TensorV7softmax"),
-    ("exp/sigmoid (vectorised)", r"VectorMathO3exp|VectorMathO12expOfClamped|VectorMathO7sigmoid|expf|__exp|exponentiate"),
-    ("element-wise (add, mul, scale, activations)", r"combine|apply|Kernels|TensorV3map|TensorV3zip|gelu|erff|swiGLU"),
+    ("exp/sigmoid (vectorised)", r"VectorMathO3exp|VectorMathO12expOfClamped|VectorMathO7sigmoid|expf|__exp|exponentiate|fedvlm_exp_shifted"),
+    ("element-wise (add, mul, scale, activations)", r"combine|apply|Kernels|TensorV3map|TensorV3zip|gelu|erff|swiGLU|fedvlm_swiglu"),
     ("norms (RMS/layer norm fwd+bwd)", r"rmsNorm|layerNorm|normBackward"),
     ("rotary embedding", r"rotated|Rotary"),
     ("cross-entropy", r"softmaxCrossEntropy"),
     ("dropout masks (RNG)", r"RandomGenerator|dropout|fillDropoutMask"),
     ("copies, reductions, views", r"memmove|copyElements|forEachRow|contiguous|TensorV3sum|reduce|concatenate|gather|scatter"),
     ("allocation and zeroing (malloc, memset, page faults)", r"malloc|_int_free|free|memset|clear_page|page_fault|mem_cgroup|memcg|handle_mm|lruvec|alloc"),
-    ("optimizer (AdamW)", r"AdamW"),
+    ("optimizer (AdamW)", r"AdamW|fedvlm_adamw"),
     ("Swift runtime (retain/release, uniqueness, dictionaries)", r"swift_|Dictionary|Hasher|_stdlib"),
     ("threads and scheduling", r"sched|dispatch|futex|finish_task_switch|spin_|schedule"),
 ]

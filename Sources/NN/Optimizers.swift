@@ -85,19 +85,12 @@ public final class AdamW: Optimizer {
                         parameter.value.withUnsafeMutableBufferPointer { w in
                             let (gp, mp, vp, wp) = (g.baseAddress!, pm.baseAddress!, pv.baseAddress!, w.baseAddress!)
                             let inverseSqrtCorrection2 = 1 / correction2.squareRoot()
-                            // Sixteen lanes at a time (square root and division vectorise); the same
-                            // expressions in the same order as one element at a time, so the same bits.
                             parallelChunks(g.count, grain: 1 << 14) { range in
-                                VectorMath.forEachVector(in: range) { i, lanes in
-                                    let gi = VectorMath.load(gp + i, count: lanes)
-                                    let mi = b1 * VectorMath.load(mp + i, count: lanes) + (1 - b1) * gi
-                                    let vi = b2 * VectorMath.load(vp + i, count: lanes) + (1 - b2) * gi * gi
-                                    let wi = VectorMath.load(wp + i, count: lanes) * decay
-                                        - stepSize * mi / (vi.squareRoot() * inverseSqrtCorrection2 + eps)
-                                    VectorMath.store(mi, to: mp + i, count: lanes)
-                                    VectorMath.store(vi, to: vp + i, count: lanes)
-                                    VectorMath.store(wi, to: wp + i, count: lanes)
-                                }
+                                let start = range.lowerBound
+                                VectorKernels.adamW(weights: wp + start, firstMoment: mp + start, secondMoment: vp + start,
+                                                    gradient: gp + start, count: range.count, beta1: b1, beta2: b2,
+                                                    decay: decay, stepSize: stepSize,
+                                                    inverseSqrtCorrection2: inverseSqrtCorrection2, epsilon: eps)
                             }
                         }
                     }

@@ -22,6 +22,7 @@
 //   q [B, H, TQ, D], k [B, HKV, TK, D], v [B, HKV, TK, D] -> out [B, H, TQ, D], logSumExp [B, H, TQ]
 //   bias broadcastable to [B, H, TQ, TK]
 
+import CKernels
 import Foundation
 import Synchronization
 
@@ -567,7 +568,9 @@ enum RowKernels {
 
     /// row[c] = e^(row[c] − shift) for c < count and 0 for count ≤ c < end; returns the sum.
     @inline(__always)
-    static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, zeroingTo end: Int, shift: Float) -> Float {
+    static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, zeroingTo end: Int, shift: Float,
+                             native: Bool = VectorKernels.native) -> Float {
+        if native { return fedvlm_attention_exponentiate(row, count, end, shift) }
         let offset = Vector(repeating: shift)
         var total = Vector.zero
         var c = 0

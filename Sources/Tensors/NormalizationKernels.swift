@@ -1,6 +1,7 @@
 // Row-wise kernels over the last axis: softmax, log-softmax, layer norm, RMS norm, and the
 // backward of each next to its forward. Shapes: x [R, D] (any leading dims fold into R).
 
+import CKernels
 import Foundation
 
 extension Tensor {
@@ -191,8 +192,9 @@ extension Tensor {
     }
 
     /// Shared backward of layer norm (centered) and RMS norm (not centered).
+    /// `native` runs the AVX-512 twin, `fedvlm_norm_backward` (same bits).
     static func normBackward(_ x: Tensor, weight gamma: Tensor?, mean: Tensor?, inverseStd: Tensor,
-                             outputGradient dy: Tensor, centered: Bool)
+                             outputGradient dy: Tensor, centered: Bool, native: Bool = VectorKernels.native)
         -> (input: Tensor, weight: Tensor?, bias: Tensor?) {
         let (rows, length) = x.lastAxisRows
         var dx = Tensor(uninitializedShape: x.shape)
@@ -216,6 +218,13 @@ extension Tensor {
                                 for worker in workerRange {
                                     let start = worker * perWorker, end = Swift.min(rows, start + perWorker)
                                     let dWeight = wb + worker * length, dBias = bb + worker * length
+                                    if native {
+                                        if end > start {
+                                            fedvlm_norm_backward(xb, gb, db, gammaPointer, meanPointer, rstdPointer, start,
+                                                                 end - start, length, centered ? 1 : 0, dWeight, dBias)
+                                        }
+                                        continue
+                                    }
                                     var r = start
                                     while r < end {
                                         let xr = xb + r * length, gr = gb + r * length, dr = db + r * length

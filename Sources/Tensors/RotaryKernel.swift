@@ -5,6 +5,7 @@
 //   y[i + half] = x[i + half] cos θ(t,i) + x[i] sin θ(t,i),   θ(t,i) = (offset + t) · base^(−2i/D)
 // The backward pass is the same rotation by −θ (a rotation's adjoint is its inverse).
 
+import CKernels
 import Foundation
 
 /// cos and sin of the rotary angles for positions `offset ..< offset + length`.
@@ -69,20 +70,31 @@ final class RotaryTableCache: @unchecked Sendable {
 extension Tensor {
     /// x rotated by the tables' angles (`inverse`: by the negated angles, the backward pass).
     /// - Precondition: x is [B, H, T, D] with T = tables.length and D = 2 · tables.half.
-    public func rotated(by tables: RotaryTables, inverse: Bool = false) -> Tensor {
+    public func rotated(by tables: RotaryTables, inverse: Bool = false, native: Bool = VectorKernels.native) -> Tensor {
         precondition(rank == 4 && shape[2] == tables.length && shape[3] == 2 * tables.half,
                      "rotary embedding: x \(shape) does not match tables for \(tables.length) positions of depth \(2 * tables.half)")
         let planes = shape[0] * shape[1], length = shape[2], half = tables.half, depth = 2 * half
         let direction: Float = inverse ? -1 : 1
-        let input = contiguous()
+        // The AVX-512 kernel reads rows in place (the [B, H, T, D] head views of attention are
+        // permuted), so only a view with a strided last dimension needs a copy first.
+        let input = native && (depth <= 1 || strides[3] == 1) ? self : contiguous()
         var result = Tensor(uninitializedShape: shape)
-        input.withUnsafeBufferPointer { source in
+        withExtendedLifetime(input) {
             result.withUnsafeMutableBufferPointer { destination in
                 tables.cos.withUnsafeBufferPointer { cosines in
                     tables.sin.withUnsafeBufferPointer { sines in
-                        guard let x = source.baseAddress, let y = destination.baseAddress,
-                              let c = cosines.baseAddress, let s = sines.baseAddress else { return }
-                        parallelChunks(planes * length, grain: Swift.max(1, 8192 / Swift.max(depth, 1))) { rows in
+                        guard let y = destination.baseAddress, let c = cosines.baseAddress, let s = sines.baseAddress else { return }
+                        let x = UnsafePointer(input.storage.base + input.offset)
+                        let grain = Swift.max(1, 8192 / Swift.max(depth, 1))
+                        if native {
+                            let (outerStride, innerStride, rowStride) = (input.strides[0], input.strides[1], input.strides[2])
+                            parallelChunks(planes * length, grain: grain) { rows in
+                                fedvlm_rotary(x, outerStride, innerStride, rowStride, shape[1], length, y, c, s, half,
+                                              direction, rows.lowerBound, rows.count)
+                            }
+                            return
+                        }
+                        parallelChunks(planes * length, grain: grain) { rows in
                             for row in rows {
                                 let t = row % length
                                 let xr = x + row * depth, yr = y + row * depth

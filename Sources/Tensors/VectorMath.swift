@@ -7,6 +7,8 @@
 // arm64). Accuracy: within 2 ulp of `Foundation.exp` over the whole Float range (checked in
 // TensorsTests/VectorMathTests).
 
+import CKernels
+
 /// Element-wise math on SIMD vectors and on buffers.
 public enum VectorMath {
     public typealias Vector = SIMD16<Float>
@@ -148,8 +150,10 @@ public enum VectorMath {
 
 extension VectorMath {
     /// The largest of `count` elements (−∞ for an empty row). NaN elements are skipped.
+    /// `native` runs the AVX-512 twin, `fedvlm_row_maximum` (same result).
     @inlinable
-    public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+    public static func maximum(_ row: UnsafePointer<Float>, count: Int, native: Bool = VectorKernels.native) -> Float {
+        if native { return fedvlm_row_maximum(row, count) }
         var peak = Vector(repeating: -.infinity)
         var i = 0
         while i + width <= count {
@@ -164,9 +168,11 @@ extension VectorMath {
     }
 
     /// out[j] = e^(row[j] − shift) for j < count; returns Σ_j out[j] (out may alias row).
+    /// `native` runs the AVX-512 twin, `fedvlm_exp_shifted` (same bits).
     @inlinable
     public static func expShifted(_ row: UnsafePointer<Float>, shift: Float, into out: UnsafeMutablePointer<Float>,
-                                  count: Int) -> Float {
+                                  count: Int, native: Bool = VectorKernels.native) -> Float {
+        if native { return nativeExpShifted(row, shift: shift, into: out, count: count) }
         var total = Vector(repeating: 0)
         var i = 0
         while i + width <= count {
@@ -184,9 +190,11 @@ extension VectorMath {
         return total.sum()
     }
 
-    /// Σ_j e^(row[j] − shift), without storing the exponentials.
+    /// Σ_j e^(row[j] − shift), without storing the exponentials. `native` as in `expShifted`.
     @inlinable
-    public static func sumExpShifted(_ row: UnsafePointer<Float>, shift: Float, count: Int) -> Float {
+    public static func sumExpShifted(_ row: UnsafePointer<Float>, shift: Float, count: Int,
+                                     native: Bool = VectorKernels.native) -> Float {
+        if native { return nativeExpShifted(row, shift: shift, into: nil, count: count) }
         var total = Vector(repeating: 0)
         var i = 0
         while i + width <= count {
@@ -198,6 +206,18 @@ extension VectorMath {
             total += exp(load(row + i, count: count - i, padding: -.infinity) - shift)
         }
         return total.sum()
+    }
+
+    /// The AVX-512 exponentials: the C kernel leaves the sixteen lane sums, which `sum()` adds
+    /// exactly as the Swift loops add their `total`.
+    @usableFromInline
+    static func nativeExpShifted(_ row: UnsafePointer<Float>, shift: Float, into out: UnsafeMutablePointer<Float>?,
+                                 count: Int) -> Float {
+        var laneSums = Vector(repeating: 0)
+        withUnsafeMutableBytes(of: &laneSums) { bytes in
+            fedvlm_exp_shifted(row, shift, out, count, bytes.baseAddress!.assumingMemoryBound(to: Float.self))
+        }
+        return laneSums.sum()
     }
 
     /// Σ_j row[j], summed in sixteen running lanes.

@@ -34,6 +34,50 @@ void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alph
 /// 16-lane FMA chains (2 FLOPs per lane). 0 when AVX-512 is not available.
 double fedvlm_fma_peak_gflops(long iterations);
 
+// Element-wise kernels (vector_kernels.c): AVX-512 twins of Swift kernels in Tensors and NN,
+// the same operations in the same order, so the same bits. Only call them when
+// `fedvlm_vector_kernels_available()` returns 1 (x86-64 with AVX-512F and AVX-512DQ).
+int fedvlm_vector_kernels_available(void);
+
+/// out[i] = silu(gate[i]) * up[i] for i < count (Tensor.swiGLU).
+void fedvlm_swiglu(const float *gate, const float *up, float *out, long count);
+
+/// The gradients of `fedvlm_swiglu` for the output gradient (Tensor.swiGLUBackward).
+void fedvlm_swiglu_backward(const float *gate, const float *up, const float *outputGradient,
+                            float *gateGradient, float *upGradient, long count);
+
+/// One AdamW update of `count` parameters in place (VectorKernels.adamW).
+void fedvlm_adamw(float *weights, float *firstMoment, float *secondMoment, const float *gradient, long count,
+                  float beta1, float beta2, float decay, float stepSize, float inverseSqrtCorrection2,
+                  float epsilon);
+
+/// out[j] = e^(row[j] - shift) for j < count (not stored when out is NULL; out may alias row);
+/// laneSums[0..<16] receives the sixteen lane sums, j = lane mod 16 (VectorMath.expShifted).
+void fedvlm_exp_shifted(const float *row, float shift, float *out, long count, float *laneSums);
+
+/// Rotary embedding of rows [firstRow, firstRow + rowCount) of x, viewed as [outer, inner,
+/// length, 2 half] with the given strides (the last dimension dense), into the dense y of that
+/// shape: y = (x1 c - x2 s, x2 c + x1 s) with s = direction * sin (Tensor.rotated(by:inverse:)).
+void fedvlm_rotary(const float *x, long outerStride, long innerStride, long rowStride, long inner, long length,
+                   float *y, const float *cosines, const float *sines, long half, float direction,
+                   long firstRow, long rowCount);
+
+/// Rows [firstRow, firstRow + rowCount) of the layer-norm (centered != 0, mean given) or
+/// RMS-norm (mean NULL) backward pass over rows of `length` (Tensor.normBackward): writes the
+/// input gradient and adds the rows' contributions to weightGradient (and biasGradient when
+/// centered). gamma may be NULL (no affine weight).
+void fedvlm_norm_backward(const float *x, const float *outputGradient, float *inputGradient, const float *gamma,
+                          const float *mean, const float *inverseStd, long firstRow, long rowCount, long length,
+                          int centered, float *weightGradient, float *biasGradient);
+
+/// The attention kernel's row[c] = e^(row[c] - shift) for c < count (inputs <= 0 expected) and
+/// 0 up to `end`, the row padded to whole 16-lane vectors; returns the row's sum
+/// (RowKernels.exponentiate).
+float fedvlm_attention_exponentiate(float *row, long count, long end, float shift);
+
+/// The largest of row[0..<count], NaN skipped, -inf when empty (VectorMath.maximum).
+float fedvlm_row_maximum(const float *row, long count);
+
 #ifdef __cplusplus
 }
 #endif
