@@ -1,7 +1,7 @@
 #!/bin/bash
 # Interleaved A/B timing of two kernel-bench binaries on this noisy machine: runs BIN_A and
 # BIN_B alternately ROUNDS times with the same arguments and prints, per case, the minimum and
-# median of the rows' `min_step_ms` (train-step) or `min_ms` (other subcommands).
+# median of the rows' `min_step_ms` (train-step), `forward_backward_min_ms` (attention) or `min_ms` (others).
 # Usage: Benchmarks/ab.sh ROUNDS BIN_A BIN_B -- SUBCOMMAND [ARGS...]
 #   e.g. Benchmarks/ab.sh 5 /tmp/kernel-bench-before .build-bench/release/kernel-bench -- train-step --lora --repeats 5 --warmup 1
 set -euo pipefail
@@ -19,7 +19,7 @@ for line in sys.stdin:
     try: row = json.loads(line)
     except ValueError: continue
     key = row.get("case") or row.get("shape") or row.get("benchmark")
-    value = row.get("min_step_ms") or row.get("min_ms")
+    value = row.get("min_step_ms") or row.get("min_ms") or row.get("forward_backward_min_ms")
     if value: print(os.environ["BIN"], str(key).replace(" ", "_"), value)' >> "$out"
   done
 done
