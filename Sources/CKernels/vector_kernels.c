@@ -20,14 +20,9 @@
 #define VECFN __attribute__((target("avx512f,avx512dq")))
 #define INLINE static inline __attribute__((always_inline))
 
-int fedvlm_vector_kernels_available(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-    }
-    return cached;
-}
+// The kernels need AVX-512F and AVX-512DQ; the SGEMM's check (those plus BW, VL and FMA, which
+// every such CPU has) answers for both.
+int fedvlm_vector_kernels_available(void) { return fedvlm_sgemm_available(); }
 
 /// Lanes [0, count) of x (count <= 16); the others hold `padding`.
 VECFN INLINE __m512 loadLanes(const float *x, long count, float padding) {
@@ -46,15 +41,10 @@ VECFN INLINE __m512 add(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
 VECFN INLINE __m512 sub(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
 VECFN INLINE __m512 splat(float x) { return _mm512_set1_ps(x); }
 
-/// VectorMath.exp: Cody-Waite reduction, Cephes' degree-6 polynomial, 2^n in the exponent bits,
-/// with the same clamps and special cases (below -87.34 -> 0, above 88.38 -> inf, NaN -> NaN).
-VECFN INLINE __m512 exp16(__m512 x) {
-    const float upper = 88.3762626647949f, lower = -87.3365447504f, shifter = 12582912.0f;
-    __mmask16 below = _mm512_cmp_ps_mask(x, splat(lower), _CMP_LT_OQ);
-    __mmask16 above = _mm512_cmp_ps_mask(x, splat(upper), _CMP_GT_OQ);
-    __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_NEQ_UQ);
-    __m512 clamped = _mm512_mask_mov_ps(x, below, _mm512_setzero_ps());
-    clamped = _mm512_mask_mov_ps(clamped, _mm512_cmp_ps_mask(clamped, splat(upper), _CMP_GT_OQ), splat(upper));
+/// VectorMath.expOfClamped: e^x for lanes inside [-87.3, 88.4] by Cody-Waite reduction
+/// x = n ln 2 + r, Cephes' degree-6 polynomial for e^r and 2^n built in the exponent bits.
+VECFN INLINE __m512 expOfClamped16(__m512 clamped) {
+    const float shifter = 12582912.0f;
     __m512 shifted = add(mul(clamped, splat(1.44269504088896341f)), splat(shifter));
     __m512 n = sub(shifted, splat(shifter));
     __m512 r = sub(clamped, mul(n, splat(0.693359375f)));
@@ -67,7 +57,19 @@ VECFN INLINE __m512 exp16(__m512 x) {
     p = add(mul(p, r), splat(5.0000001201e-1f));
     p = add(add(mul(p, mul(r, r)), r), splat(1.0f));
     __m512i exponent = _mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(127 - 0x4B400000)), 23);
-    __m512 result = mul(p, _mm512_castsi512_ps(exponent));
+    return mul(p, _mm512_castsi512_ps(exponent));
+}
+
+/// VectorMath.exp: `expOfClamped16` with the same clamps and special cases (below -87.34 -> 0,
+/// above 88.38 -> inf, NaN -> NaN).
+VECFN INLINE __m512 exp16(__m512 x) {
+    const float upper = 88.3762626647949f, lower = -87.3365447504f;
+    __mmask16 below = _mm512_cmp_ps_mask(x, splat(lower), _CMP_LT_OQ);
+    __mmask16 above = _mm512_cmp_ps_mask(x, splat(upper), _CMP_GT_OQ);
+    __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_NEQ_UQ);
+    __m512 clamped = _mm512_mask_mov_ps(x, below, _mm512_setzero_ps());
+    clamped = _mm512_mask_mov_ps(clamped, _mm512_cmp_ps_mask(clamped, splat(upper), _CMP_GT_OQ), splat(upper));
+    __m512 result = expOfClamped16(clamped);
     result = _mm512_mask_mov_ps(result, below, _mm512_setzero_ps());
     result = _mm512_mask_mov_ps(result, above, splat(__builtin_inff()));
     return _mm512_mask_mov_ps(result, nan, x);
@@ -191,24 +193,12 @@ VECFN void fedvlm_norm_backward(const float *x, const float *outputGradient, flo
 }
 
 /// e^x for x <= 0 as the attention kernel computes it (RowKernels.expNonPositive): inputs
-/// below -86.6 give 0, the rest go through the polynomial of `exp16` without its clamps.
+/// below -86.6 give 0, the rest go through `expOfClamped16`.
 VECFN INLINE __m512 expNonPositive16(__m512 x) {
-    const float lower = -86.6f, shifter = 12582912.0f;
+    const float lower = -86.6f;
     __mmask16 underflow = _mm512_cmp_ps_mask(x, splat(lower), _CMP_LT_OQ);
-    __m512 clamped = _mm512_mask_mov_ps(x, underflow, splat(lower));
-    __m512 shifted = add(mul(clamped, splat(1.44269504088896341f)), splat(shifter));
-    __m512 n = sub(shifted, splat(shifter));
-    __m512 r = sub(clamped, mul(n, splat(0.693359375f)));
-    r = sub(r, mul(n, splat(-2.12194440e-4f)));
-    __m512 p = splat(1.9875691500e-4f);
-    p = add(mul(p, r), splat(1.3981999507e-3f));
-    p = add(mul(p, r), splat(8.3334519073e-3f));
-    p = add(mul(p, r), splat(4.1665795894e-2f));
-    p = add(mul(p, r), splat(1.6666665459e-1f));
-    p = add(mul(p, r), splat(5.0000001201e-1f));
-    p = add(add(mul(p, mul(r, r)), r), splat(1.0f));
-    __m512i exponent = _mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(127 - 0x4B400000)), 23);
-    return _mm512_mask_mov_ps(mul(p, _mm512_castsi512_ps(exponent)), underflow, _mm512_setzero_ps());
+    __m512 result = expOfClamped16(_mm512_mask_mov_ps(x, underflow, splat(lower)));
+    return _mm512_mask_mov_ps(result, underflow, _mm512_setzero_ps());
 }
 
 VECFN float fedvlm_attention_exponentiate(float *row, long count, long end, float shift) {

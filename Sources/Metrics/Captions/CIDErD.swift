@@ -68,7 +68,7 @@ public struct CIDErD: Sendable, Hashable {
                 let penalty = exp(-(delta * delta) / penaltyDenominator)
                 for order in 0..<maxOrder {
                     var value = 0.0
-                    for (ngram, weight) in candidate.weights[order] {
+                    for (ngram, weight) in inKeyOrder(candidate.weights[order]) {
                         let referenceWeight = reference.weights[order][ngram] ?? 0
                         // Clipping: a candidate n-gram counts at most as often as in the reference.
                         value += min(weight, referenceWeight) * referenceWeight
@@ -85,6 +85,12 @@ public struct CIDErD: Sendable, Hashable {
         return CaptionScore(corpus: scores.reduce(0, +) / Double(scores.count), perSample: scores)
     }
 
+    /// The entries of an n-gram table sorted by n-gram. Sums over a Dictionary in its own order
+    /// would follow the process's random hash seed, and the last bits of a score with it.
+    private func inKeyOrder<Value>(_ table: [[Int]: Value]) -> [(key: [Int], value: Value)] {
+        table.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
     /// tf-idf weights per order, their Euclidean norms, and the bigram count used as length.
     private func weightedVector(_ counts: [[Int]: Int], _ documentFrequency: [[Int]: Double],
                                 _ logSampleCount: Double)
@@ -92,7 +98,7 @@ public struct CIDErD: Sendable, Hashable {
         var weights = [[[Int]: Double]](repeating: [:], count: maxOrder)
         var squaredNorms = [Double](repeating: 0, count: maxOrder)
         var length = 0
-        for (ngram, termFrequency) in counts {
+        for (ngram, termFrequency) in inKeyOrder(counts) {
             let order = ngram.count - 1
             let inverseDocumentFrequency = logSampleCount - log(max(1, documentFrequency[ngram] ?? 0))
             let weight = Double(termFrequency) * inverseDocumentFrequency
