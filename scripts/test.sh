@@ -12,9 +12,11 @@ swift build -c release --build-tests -Xswiftc -enable-testing
 ./scripts/smoke-examples.sh .build/release
 # The tutorial package (Docs/Tutorial-CustomAggregator.md) plugs in its own aggregator through
 # the public API alone; build it as a separate package and run its smoke experiment so that
-# promise stays checked.
-swift build -c release --package-path Examples/custom-aggregator
+# promise stays checked. Its build lives under .build too, so a clean state (rm -rf .build)
+# cleans it as well: an old build of its own kept the library's former source list once
+# (session 6: "cannot find 'VectorKernels'" after a file was added to Tensors).
+swift build -c release --package-path Examples/custom-aggregator --scratch-path .build/custom-aggregator
 tutorial_cache="$(mktemp -d)"
-FEDVLM_CACHE="$tutorial_cache" Examples/custom-aggregator/.build/release/CustomAggregatorDemo fed-slake
+FEDVLM_CACHE="$tutorial_cache" .build/custom-aggregator/release/CustomAggregatorDemo fed-slake
 rm -rf "$tutorial_cache"
 swift test -c release --skip-build -Xswiftc -enable-testing
