@@ -111,14 +111,18 @@ extension Variable {
                      "linear: input \(x.shape) does not end in \(inFeatures) features (weight \(weight.shape))")
         if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]") }
         let flat = x.value.reshaped([-1, inFeatures])
-        var y = Tensor.matmul(flat, weight.value, transposeB: true)
+        // A frozen weight is packed for the GEMM once and reused (PackedWeights; same bits).
+        let frozen = !weight.requiresGrad
+        var y = frozen ? Tensor.matmul(flat, packedWeight: weight.value, transposeB: true)
+                       : Tensor.matmul(flat, weight.value, transposeB: true)
         if let bias { y = y + bias.value }
         let outShape = Array(x.shape.dropLast()) + [outFeatures]
         let w = weight.value, xShape = x.shape
         let parents = bias.map { [x, weight, $0] } ?? [x, weight]
         return record(y.reshaped(outShape), parents: parents, operation: "linear") { g in
             let g2 = g.reshaped([-1, outFeatures])
-            let dx = x.requiresGrad ? Tensor.matmul(g2, w).reshaped(xShape) : nil              // dx = G W
+            let dx = x.requiresGrad                                                            // dx = G W
+                ? (frozen ? Tensor.matmul(g2, packedWeight: w) : Tensor.matmul(g2, w)).reshaped(xShape) : nil
             let dw = weight.requiresGrad ? Tensor.matmul(g2, flat, transposeA: true) : nil      // dW = Gᵀ x
             let db = (bias?.requiresGrad ?? false) ? g2.sum(axis: 0) : nil                      // db = Σ G
             return bias == nil ? [dx, dw] : [dx, dw, db]
@@ -146,7 +150,8 @@ extension Variable {
         let adapterInput = flatMask.map { flat * $0 } ?? flat                         // x ⊙ m
         let w = weight.value, a = down.value, b = up.value
         let scaledRankOutput = Tensor.matmul(adapterInput, a, transposeB: true) * scale  // s (x ⊙ m) Aᵀ [N, r]
-        var y = Tensor.matmul(flat, w, transposeB: true)
+        let frozen = !weight.requiresGrad                                               // the usual case
+        var y = frozen ? Tensor.matmul(flat, packedWeight: w, transposeB: true) : Tensor.matmul(flat, w, transposeB: true)
         if let bias { y = y + bias.value }
         y.addMatmul(scaledRankOutput, b, transposeB: true)                              // += s (x ⊙ m) Aᵀ Bᵀ
         let outShape = Array(x.shape.dropLast()) + [outFeatures], xShape = x.shape
@@ -158,7 +163,7 @@ extension Variable {
             let dd = down.requiresGrad ? Tensor.matmul(rankGradient, adapterInput, transposeA: true) : nil  // dA
             var dx: Tensor? = nil
             if x.requiresGrad {
-                var inputGradient = Tensor.matmul(g2, w)                                 // G W
+                var inputGradient = frozen ? Tensor.matmul(g2, packedWeight: w) : Tensor.matmul(g2, w)  // G W
                 if let flatMask {
                     inputGradient += Tensor.matmul(rankGradient, a) * flatMask          // + (s G B A) ⊙ m
                 } else {

@@ -375,22 +375,31 @@ AMXFN __attribute__((noinline)) static void accumulate(const float *hi, const fl
 static _Thread_local void *bufferA, *bufferB;
 static _Thread_local size_t capacityA, capacityB;
 
-AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
-                            const float *a, long lda, const float *b, long ldb,
-                            float beta, float *c, long ldc) {
+// Block widths follow the K block so packed B stays near AMX_B_BYTES and packed A near
+// AMX_A_BYTES (bytes per packed element: 6). They only decide which tiles are computed when,
+// never an element's sequence of operations.
+static long columnBlock(long k) {
+    long kcMax = k < AMX_KC ? k : AMX_KC;
+    long blockN = AMX_B_BYTES / (6 * kcMax) / (2 * TILE) * (2 * TILE);
+    if (blockN < 2 * TILE) blockN = 2 * TILE;
+    return blockN > AMX_NB ? AMX_NB : blockN;
+}
+
+/// The product, with op(B) packed block by block as it goes, or read from `packedB` (all of
+/// op(B) packed beforehand by `fedvlm_amx_pack_b`, blocks in the order this loop visits them).
+AMXFN static void amxProduct(int transA, int transB, long m, long n, long k, float alpha,
+                             const float *a, long lda, const float *b, long ldb, const unsigned char *packedB,
+                             float beta, float *c, long ldc) {
     if (isTrivialProduct(m, n, k, alpha, beta, c, ldc)) return;
     long kcMax = k < AMX_KC ? k : AMX_KC;
     long chunksMax = (kcMax + CHUNK - 1) / CHUNK;
-    // Block widths follow the K block so packed B stays near AMX_B_BYTES and packed A near
-    // AMX_A_BYTES (bytes per packed element: 6). They only decide which tiles are computed
-    // when, never an element's sequence of operations.
-    long blockN = AMX_B_BYTES / (6 * kcMax) / (2 * TILE) * (2 * TILE), blockM = AMX_A_BYTES / (6 * kcMax) / TILE * TILE;
-    if (blockN < 2 * TILE) blockN = 2 * TILE;
-    if (blockN > AMX_NB) blockN = AMX_NB;
+    long blockN = columnBlock(k), blockM = AMX_A_BYTES / (6 * kcMax) / TILE * TILE;
     if (blockM < TILE) blockM = TILE;
     if (blockM > AMX_MB) blockM = AMX_MB;
     long nbMax = n < blockN ? n : blockN;
-    unsigned char *pb = reserveAligned(&bufferB, &capacityB, (size_t)((nbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
+    unsigned char *pb = packedB ? NULL
+        : reserveAligned(&bufferB, &capacityB, (size_t)((nbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
+    const unsigned char *nextPackedBlock = packedB;
     // All of op(A) is packed once, on the first column block, and reused by the others:
     // K block q, 16-row panel P start at (q * panelsA + P) * chunksMax chunks.
     long panelsA = (m + TILE - 1) / TILE, blocksK = (k + AMX_KC - 1) / AMX_KC;
@@ -402,8 +411,15 @@ AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, floa
         long nb = n - jc < blockN ? n - jc : blockN, nPanels = (nb + TILE - 1) / TILE;
         for (long pc = 0; pc < k; pc += AMX_KC) {
             long kc = k - pc < AMX_KC ? k - pc : AMX_KC, chunks = (kc + CHUNK - 1) / CHUNK;
-            const float *bBlock = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
-            packB(transB, bBlock, ldb, kc, nb, nPanels, chunks, pb);
+            const unsigned char *bTiles;
+            if (packedB) {
+                bTiles = nextPackedBlock;
+                nextPackedBlock += nPanels * chunks * CHUNK_BYTES;
+            } else {
+                const float *bBlock = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
+                packB(transB, bBlock, ldb, kc, nb, nPanels, chunks, pb);
+                bTiles = pb;
+            }
             for (long ic = 0; ic < m; ic += blockM) {
                 long mb = m - ic < blockM ? m - ic : blockM, mPanels = (mb + TILE - 1) / TILE;
                 unsigned char *packedA = pa + ((pc / AMX_KC) * panelsA + ic / TILE) * chunksMax * CHUNK_BYTES;
@@ -414,7 +430,7 @@ AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, floa
                 for (long jp = 0; jp < nPanels; jp += 2) {
                     long cols = nb - jp * TILE < TILE ? nb - jp * TILE : TILE;
                     long cols2 = nb - (jp + 1) * TILE < TILE ? nb - (jp + 1) * TILE : TILE;
-                    const unsigned char *bp = pb + jp * chunks * CHUNK_BYTES;
+                    const unsigned char *bp = bTiles + jp * chunks * CHUNK_BYTES;
                     for (long ip = 0; ip < mPanels; ip++) {
                         long rows = mb - ip * TILE < TILE ? mb - ip * TILE : TILE;
                         const unsigned char *ap = packedA + ip * chunks * CHUNK_BYTES;
@@ -435,9 +451,55 @@ AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, floa
     _tile_release();
 }
 
+AMXFN void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
+                            const float *a, long lda, const float *b, long ldb,
+                            float beta, float *c, long ldc) {
+    amxProduct(transA, transB, m, n, k, alpha, a, lda, b, ldb, NULL, beta, c, ldc);
+}
+
+size_t fedvlm_amx_packed_b_bytes(long k, long n) {
+    if (k <= 0 || n <= 0) return 0;
+    long blockN = columnBlock(k), chunks = 0, panels = 0;
+    for (long pc = 0; pc < k; pc += AMX_KC) chunks += ((k - pc < AMX_KC ? k - pc : AMX_KC) + CHUNK - 1) / CHUNK;
+    for (long jc = 0; jc < n; jc += blockN) panels += ((n - jc < blockN ? n - jc : blockN) + TILE - 1) / TILE;
+    return (size_t)(panels * chunks) * CHUNK_BYTES;
+}
+
+AMXFN void fedvlm_amx_pack_b(int transB, long k, long n, const float *b, long ldb, void *packed) {
+    unsigned char *next = packed;
+    long blockN = columnBlock(k);
+    for (long jc = 0; jc < n; jc += blockN) {
+        long nb = n - jc < blockN ? n - jc : blockN, nPanels = (nb + TILE - 1) / TILE;
+        for (long pc = 0; pc < k; pc += AMX_KC) {
+            long kc = k - pc < AMX_KC ? k - pc : AMX_KC, chunks = (kc + CHUNK - 1) / CHUNK;
+            packB(transB, transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, kc, nb, nPanels, chunks, next);
+            next += nPanels * chunks * CHUNK_BYTES;
+        }
+    }
+}
+
+AMXFN void fedvlm_sgemm_amx_packed(int transA, long m, long n, long k, float alpha, const float *a, long lda,
+                                   const void *packedB, float beta, float *c, long ldc) {
+    amxProduct(transA, 0, m, n, k, alpha, a, lda, NULL, 0, packedB, beta, c, ldc);
+}
+
 #else
 
 int fedvlm_amx_available(void) { return 0; }
+
+size_t fedvlm_amx_packed_b_bytes(long k, long n) { (void)k; (void)n; return 0; }
+
+void fedvlm_amx_pack_b(int transB, long k, long n, const float *b, long ldb, void *packed) {
+    (void)transB; (void)k; (void)n; (void)b; (void)ldb; (void)packed;
+    abort();
+}
+
+void fedvlm_sgemm_amx_packed(int transA, long m, long n, long k, float alpha, const float *a, long lda,
+                             const void *packedB, float beta, float *c, long ldc) {
+    (void)transA; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)packedB; (void)beta;
+    (void)c; (void)ldc;
+    abort();
+}
 
 void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
                       const float *a, long lda, const float *b, long ldb,

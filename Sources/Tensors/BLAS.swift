@@ -161,6 +161,24 @@ public enum BLAS {
         }
     }
 
+    /// `parallelGemm` on AMX with op(B) packed beforehand (`fedvlm_amx_pack_b`, see
+    /// PackedWeights.swift); C is split into row blocks only, which keep the packing valid.
+    /// Only call when `gemmKernel(m:n:k:)` is `.amx`.
+    public static func parallelGemm(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                                    a: UnsafePointer<Float>, lda: Int, packedB: UnsafeRawPointer,
+                                    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let workers = ParallelConfiguration.currentWorkerCount
+        guard workers > 1, m * n * k >= parallelThreshold, m >= 2 * 32 else {
+            fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, m, n, k, alpha, a, lda, packedB, beta, c, ldc)
+            return
+        }
+        parallelChunks(m, grain: Swift.max(32, m / workers)) { rows in
+            let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+            fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, rows.count, n, k, alpha, aBlock, lda, packedB, beta,
+                                    c + rows.lowerBound * ldc, ldc)
+        }
+    }
+
     /// Puts OpenBLAS in single-threaded mode once per process: the library owns the threads
     /// (see `parallelChunks`). A no-op for other BLAS implementations.
     @inlinable

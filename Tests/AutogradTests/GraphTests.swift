@@ -11,6 +11,27 @@ import Tensors
 
 @Suite("Graph recording and backward")
 struct GraphTests {
+    /// A frozen weight takes the packed-once GEMM path (PackedWeights): the same output and input
+    /// gradient, bit for bit, as the same weight trainable; plain and LoRA linears.
+    @Test func frozenLinearMatchesTrainableBitForBit() {
+        let input = seededTensor([2, 64, 256], seed: 1), weightValues = seededTensor([320, 256], seed: 2)
+        let down = seededTensor([8, 256], seed: 3), up = seededTensor([320, 8], seed: 4)
+        func run(frozen: Bool, lowRank: Bool) -> (output: [Float], inputGradient: [Float]) {
+            let x = Variable(input, requiresGrad: true), weight = Variable(weightValues, requiresGrad: !frozen)
+            let y = lowRank
+                ? Variable.lowRankAdaptedLinear(x, weight: weight, bias: nil, down: Variable(down, requiresGrad: true),
+                                                up: Variable(up, requiresGrad: true), scale: 4)
+                : Variable.linear(x, weight: weight, bias: nil)
+            (y * y).sum().backward()
+            return (y.value.scalars, x.grad!.scalars)
+        }
+        for lowRank in [false, true] {
+            let frozen = run(frozen: true, lowRank: lowRank), trainable = run(frozen: false, lowRank: lowRank)
+            #expect(frozen.output.map(\.bitPattern) == trainable.output.map(\.bitPattern), "lowRank \(lowRank)")
+            #expect(frozen.inputGradient.map(\.bitPattern) == trainable.inputGradient.map(\.bitPattern), "lowRank \(lowRank)")
+        }
+    }
+
     @Test func gradientsOfASimpleExpression() {
         // L = Σ (x ⊙ y + x): dL/dx = y + 1, dL/dy = x.
         let x = Variable(Tensor(shape: [3], scalars: [1, 2, 3]), requiresGrad: true)

@@ -2,6 +2,8 @@
 #ifndef FEDVLM_CKERNELS_H
 #define FEDVLM_CKERNELS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,6 +31,20 @@ int fedvlm_amx_available(void);
 void fedvlm_sgemm_amx(int transA, int transB, long m, long n, long k, float alpha,
                       const float *a, long lda, const float *b, long ldb,
                       float beta, float *c, long ldc);
+
+/// Bytes `fedvlm_amx_pack_b` writes for a k x n op(B).
+size_t fedvlm_amx_packed_b_bytes(long k, long n);
+
+/// Packs all of op(B) (k x n; b[p*ldb + j], or b[j*ldb + p] when transB) as the AMX GEMM packs
+/// it block by block, into `packed` (64-byte aligned, `fedvlm_amx_packed_b_bytes(k, n)` bytes),
+/// for products that reuse one operand many times (a frozen weight).
+void fedvlm_amx_pack_b(int transB, long k, long n, const float *b, long ldb, void *packed);
+
+/// `fedvlm_sgemm_amx` with op(B) already packed by `fedvlm_amx_pack_b` for the same k and n:
+/// the same bits as packing it here. Splitting C into row blocks keeps the packing valid;
+/// column blocks do not (each needs its own).
+void fedvlm_sgemm_amx_packed(int transA, long m, long n, long k, float alpha, const float *a, long lda,
+                             const void *packedB, float beta, float *c, long ldc);
 
 /// Measured single-thread fp32 FMA throughput in GFLOPS: `iterations` rounds of 24 independent
 /// 16-lane FMA chains (2 FLOPs per lane). 0 when AVX-512 is not available.
