@@ -103,6 +103,12 @@ extension Variable {
         }
     }
 
+    /// x · op(W) for a layer's weight; a frozen weight is packed for the GEMM once and reused
+    /// (`Tensor.matmul(_:packedWeight:)`, same bits).
+    private static func weightProduct(_ x: Tensor, _ w: Tensor, transposeB: Bool = false, frozen: Bool) -> Tensor {
+        frozen ? Tensor.matmul(x, packedWeight: w, transposeB: transposeB) : Tensor.matmul(x, w, transposeB: transposeB)
+    }
+
     /// y = x Wᵀ + b with x [..., in], W [out, in], b [out] (PyTorch `nn.Linear` layout).
     /// One primitive so the batch folds into a single GEMM forward and backward.
     public static func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable {
@@ -111,18 +117,15 @@ extension Variable {
                      "linear: input \(x.shape) does not end in \(inFeatures) features (weight \(weight.shape))")
         if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]") }
         let flat = x.value.reshaped([-1, inFeatures])
-        // A frozen weight is packed for the GEMM once and reused (PackedWeights; same bits).
         let frozen = !weight.requiresGrad
-        var y = frozen ? Tensor.matmul(flat, packedWeight: weight.value, transposeB: true)
-                       : Tensor.matmul(flat, weight.value, transposeB: true)
+        var y = weightProduct(flat, weight.value, transposeB: true, frozen: frozen)
         if let bias { y = y + bias.value }
         let outShape = Array(x.shape.dropLast()) + [outFeatures]
         let w = weight.value, xShape = x.shape
         let parents = bias.map { [x, weight, $0] } ?? [x, weight]
         return record(y.reshaped(outShape), parents: parents, operation: "linear") { g in
             let g2 = g.reshaped([-1, outFeatures])
-            let dx = x.requiresGrad                                                            // dx = G W
-                ? (frozen ? Tensor.matmul(g2, packedWeight: w) : Tensor.matmul(g2, w)).reshaped(xShape) : nil
+            let dx = x.requiresGrad ? weightProduct(g2, w, frozen: frozen).reshaped(xShape) : nil  // dx = G W
             let dw = weight.requiresGrad ? Tensor.matmul(g2, flat, transposeA: true) : nil      // dW = Gᵀ x
             let db = (bias?.requiresGrad ?? false) ? g2.sum(axis: 0) : nil                      // db = Σ G
             return bias == nil ? [dx, dw] : [dx, dw, db]
@@ -151,7 +154,7 @@ extension Variable {
         let w = weight.value, a = down.value, b = up.value
         let scaledRankOutput = Tensor.matmul(adapterInput, a, transposeB: true) * scale  // s (x ⊙ m) Aᵀ [N, r]
         let frozen = !weight.requiresGrad                                               // the usual case
-        var y = frozen ? Tensor.matmul(flat, packedWeight: w, transposeB: true) : Tensor.matmul(flat, w, transposeB: true)
+        var y = weightProduct(flat, w, transposeB: true, frozen: frozen)
         if let bias { y = y + bias.value }
         y.addMatmul(scaledRankOutput, b, transposeB: true)                              // += s (x ⊙ m) Aᵀ Bᵀ
         let outShape = Array(x.shape.dropLast()) + [outFeatures], xShape = x.shape
@@ -163,7 +166,7 @@ extension Variable {
             let dd = down.requiresGrad ? Tensor.matmul(rankGradient, adapterInput, transposeA: true) : nil  // dA
             var dx: Tensor? = nil
             if x.requiresGrad {
-                var inputGradient = frozen ? Tensor.matmul(g2, packedWeight: w) : Tensor.matmul(g2, w)  // G W
+                var inputGradient = weightProduct(g2, w, frozen: frozen)               // G W
                 if let flatMask {
                     inputGradient += Tensor.matmul(rankGradient, a) * flatMask          // + (s G B A) ⊙ m
                 } else {

@@ -139,6 +139,17 @@ AMXFN INLINE __m512 loadRow(const float *x, long ld, long i, long p, long limit)
     return _mm512_maskz_loadu_ps(mask, x + i * ld + p);
 }
 
+/// Splits 32 consecutive K values of one row of A (`low`: the first 16, `high`: the next)
+/// and stores them as that row of a chunk's three tiles (`tileRow`: row l of the first tile).
+AMXFN INLINE void storeSplitRow(__m512 low, __m512 high, unsigned char *tileRow) {
+    __m256i lowPieces[3], highPieces[3];
+    split(low, &lowPieces[0], &lowPieces[1], &lowPieces[2]);
+    split(high, &highPieces[0], &highPieces[1], &highPieces[2]);
+    for (int s = 0; s < 3; s++)
+        _mm512_store_si512((void *)(tileRow + s * TILE_BYTES),
+                           _mm512_inserti64x4(_mm512_castsi256_si512(lowPieces[s]), highPieces[s], 1));
+}
+
 /// Lane c of `even` and `odd` paired into one 32-bit lane (the even value in the low half,
 /// first in memory): AMX's layout for two consecutive K values.
 AMXFN INLINE __m512i interleave(__m256i even, __m256i odd) {
@@ -231,14 +242,8 @@ AMXFN INLINE void packColumns(const float *x, long ld, long width, long kc, long
         }
         transpose16(halves[h]);   // halves[h][l]: K values p0 + 16h ... + 15 of row j0 + l
     }
-    for (long l = 0; l < 16; l++) {
-        __m256i low[3], high[3];
-        split(_mm512_castsi512_ps(halves[0][l]), &low[0], &low[1], &low[2]);
-        split(_mm512_castsi512_ps(halves[1][l]), &high[0], &high[1], &high[2]);
-        for (int s = 0; s < 3; s++)
-            _mm512_store_si512((void *)(tiles + s * TILE_BYTES + l * 64),
-                               _mm512_inserti64x4(_mm512_castsi256_si512(low[s]), high[s], 1));
-    }
+    for (long l = 0; l < 16; l++)
+        storeSplitRow(_mm512_castsi512_ps(halves[0][l]), _mm512_castsi512_ps(halves[1][l]), tiles + l * 64);
 }
 
 /// Packs rows [0, rows) x K [0, kc) of op(A) (already offset to the block), `panels` 16-row
@@ -264,13 +269,7 @@ AMXFN __attribute__((noinline)) static void packA(int transA, const float *a, lo
                     long p0 = chunk * CHUNK;
                     __m512 low = row < rows ? loadRow(a, lda, row, p0, kc) : _mm512_setzero_ps();
                     __m512 high = row < rows ? loadRow(a, lda, row, p0 + 16, kc) : _mm512_setzero_ps();
-                    __m256i lowPieces[3], highPieces[3];
-                    split(low, &lowPieces[0], &lowPieces[1], &lowPieces[2]);
-                    split(high, &highPieces[0], &highPieces[1], &highPieces[2]);
-                    unsigned char *tileRow = panelTiles + chunk * CHUNK_BYTES + line * 64;
-                    for (int s = 0; s < 3; s++)
-                        _mm512_store_si512((void *)(tileRow + s * TILE_BYTES),
-                                           _mm512_inserti64x4(_mm512_castsi256_si512(lowPieces[s]), highPieces[s], 1));
+                    storeSplitRow(low, high, panelTiles + chunk * CHUNK_BYTES + line * 64);
                 }
             }
         }
@@ -375,6 +374,12 @@ AMXFN __attribute__((noinline)) static void accumulate(const float *hi, const fl
 static _Thread_local void *bufferA, *bufferB;
 static _Thread_local size_t capacityA, capacityB;
 
+/// Packs the block of op(B) at K offset pc and column offset jc (kc x nb).
+AMXFN INLINE void packBlockOfB(int transB, const float *b, long ldb, long jc, long pc, long kc, long nb, long nPanels,
+                               long chunks, unsigned char *packed) {
+    packB(transB, transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, kc, nb, nPanels, chunks, packed);
+}
+
 // Block widths follow the K block so packed B stays near AMX_B_BYTES and packed A near
 // AMX_A_BYTES (bytes per packed element: 6). They only decide which tiles are computed when,
 // never an element's sequence of operations.
@@ -416,8 +421,7 @@ AMXFN static void amxProduct(int transA, int transB, long m, long n, long k, flo
                 bTiles = nextPackedBlock;
                 nextPackedBlock += nPanels * chunks * CHUNK_BYTES;
             } else {
-                const float *bBlock = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
-                packB(transB, bBlock, ldb, kc, nb, nPanels, chunks, pb);
+                packBlockOfB(transB, b, ldb, jc, pc, kc, nb, nPanels, chunks, pb);
                 bTiles = pb;
             }
             for (long ic = 0; ic < m; ic += blockM) {
@@ -472,7 +476,7 @@ AMXFN void fedvlm_amx_pack_b(int transB, long k, long n, const float *b, long ld
         long nb = n - jc < blockN ? n - jc : blockN, nPanels = (nb + TILE - 1) / TILE;
         for (long pc = 0; pc < k; pc += AMX_KC) {
             long kc = k - pc < AMX_KC ? k - pc : AMX_KC, chunks = (kc + CHUNK - 1) / CHUNK;
-            packB(transB, transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, kc, nb, nPanels, chunks, next);
+            packBlockOfB(transB, b, ldb, jc, pc, kc, nb, nPanels, chunks, next);
             next += nPanels * chunks * CHUNK_BYTES;
         }
     }

@@ -147,10 +147,9 @@ public enum BLAS {
         }
         // Blocks of at least 32 rows (or columns) keep the micro-kernel's panels full.
         if m >= 32 * workers || m >= n {
-            parallelChunks(m, grain: Swift.max(32, m / workers)) { rows in
-                let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-                gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
-                     a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+            forEachRowBlock(m: m, workers: workers, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, aBlock, cBlock in
+                gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
+                     a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: cBlock, ldc: ldc)
             }
         } else {
             parallelChunks(n, grain: Swift.max(32, n / workers)) { columns in
@@ -168,14 +167,23 @@ public enum BLAS {
                                     a: UnsafePointer<Float>, lda: Int, packedB: UnsafeRawPointer,
                                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let workers = ParallelConfiguration.currentWorkerCount
-        guard workers > 1, m * n * k >= parallelThreshold, m >= 2 * 32 else {
+        guard workers > 1, m * n * k >= parallelThreshold else {
             fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, m, n, k, alpha, a, lda, packedB, beta, c, ldc)
             return
         }
+        forEachRowBlock(m: m, workers: workers, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, aBlock, cBlock in
+            fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, rows, n, k, alpha, aBlock, lda, packedB, beta, cBlock, ldc)
+        }
+    }
+
+    /// Splits the m rows of C (and of op(A)) into one block of at least 32 rows per worker and
+    /// calls `body(rows, aBlock, cBlock)` for each block on the workers.
+    @inlinable
+    static func forEachRowBlock(m: Int, workers: Int, transposeA: Bool, a: UnsafePointer<Float>, lda: Int,
+                                c: UnsafeMutablePointer<Float>, ldc: Int,
+                                _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         parallelChunks(m, grain: Swift.max(32, m / workers)) { rows in
-            let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-            fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, rows.count, n, k, alpha, aBlock, lda, packedB, beta,
-                                    c + rows.lowerBound * ldc, ldc)
+            body(rows.count, transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, c + rows.lowerBound * ldc)
         }
     }
 

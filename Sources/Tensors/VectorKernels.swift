@@ -11,8 +11,9 @@ import Foundation
 
 /// Which implementation the hot element-wise kernels use.
 public enum VectorKernels {
-    /// True when SwiGLU, the AdamW update and the shifted exponentials of softmax and
-    /// cross-entropy run their AVX-512 versions: the CPU has AVX-512F and AVX-512DQ and the
+    /// True when SwiGLU, the AdamW update, the shifted exponentials of softmax and
+    /// cross-entropy, rotary embedding, the norm backward and the attention kernel's row
+    /// exponentials and maxima run their AVX-512 versions: the CPU has AVX-512F and AVX-512DQ and the
     /// environment variable `FEDVLM_VECTOR_KERNELS` is not `swift` (read once). Both paths give
     /// the same bits; the variable exists to measure the difference.
     public static let native: Bool = {
