@@ -334,7 +334,9 @@ extension Variable {
         let (loss, gradient, _) = Tensor.softmaxCrossEntropy(logits: flat, targets: targets.values, ignoreIndex: ignoreIndex)
         let logitShape = logits.shape
         return record(Tensor(loss), parents: [logits], operation: "cross entropy") { g in
-            [(gradient * g.scalar).reshaped(logitShape)]
+            // The loss is usually the graph's root (g = 1): skip a pass over [tokens, vocabulary].
+            let scale = g.scalar
+            return [(scale == 1 ? gradient : gradient * scale).reshaped(logitShape)]
         }
     }
 

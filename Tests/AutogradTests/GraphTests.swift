@@ -47,9 +47,10 @@ struct GraphTests {
     @Test func twoBackwardPassesAdd() {
         let x = Variable(Tensor(shape: [2], scalars: [1, -2]), requiresGrad: true)
         let loss = (x * x).sum()                                    // dL/dx = 2x
-        loss.backward()
+        loss.backward(retainGraph: true)
         #expect(x.grad?.scalars == [2, -4])
-        loss.backward()
+        #expect(!loss.isReleased && loss.parents.count == 1)
+        loss.backward(retainGraph: true)
         #expect(x.grad?.scalars == [4, -8])
         (x * 3).sum().backward()                                    // a second graph adds as well
         #expect(x.grad?.scalars == [7, -5])
@@ -57,6 +58,41 @@ struct GraphTests {
         #expect(x.grad == nil)
         loss.backward()
         #expect(x.grad?.scalars == [2, -4])
+    }
+
+    @Test func backwardReleasesTheGraphItWalked() {
+        // PyTorch's default: once a node has passed its gradient on, its rule, the tensors the
+        // rule saved and its parents are dropped, so an optimizer can update a parameter in
+        // place instead of copying it away from a saved reference.
+        let input = Variable(Tensor(shape: [1, 2], scalars: [5, 6]))
+        func squaredNorm(_ weight: Variable) -> (hidden: Variable, loss: Variable) {
+            let hidden = Variable.linear(input, weight: weight, bias: nil)   // h = [17, 39]
+            let squares: Variable = hidden * hidden
+            return (hidden, squares.sum())
+        }
+        // Writing to a weight copies its storage exactly when a graph still holds it.
+        func storageSurvivesAWrite(_ weight: Variable) -> Bool {
+            let before = ObjectIdentifier(weight.value.storage)
+            weight.value.withUnsafeMutableBufferPointer { _ in }
+            return ObjectIdentifier(weight.value.storage) == before
+        }
+
+        let kept = Variable(Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]), requiresGrad: true)
+        let keptGraph = squaredNorm(kept)
+        keptGraph.loss.backward(retainGraph: true)
+        #expect(!keptGraph.loss.isReleased && keptGraph.hidden.parents.count == 2)
+        #expect(!storageSurvivesAWrite(kept))
+
+        let weight = Variable(Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]), requiresGrad: true)
+        let graph = squaredNorm(weight)
+        graph.loss.backward()
+        #expect(graph.loss.isReleased && graph.loss.parents.isEmpty && graph.hidden.isReleased && graph.hidden.parents.isEmpty)
+        #expect(!graph.loss.isLeaf && !weight.isReleased)
+        #expect(graph.loss.value.scalar == 17 * 17 + 39 * 39)       // values stay readable
+        #expect(storageSurvivesAWrite(weight))
+        // dL/dW = 2 h^T x, with or without the graph kept.
+        #expect(weight.grad?.scalars == [170, 204, 390, 468])
+        #expect(kept.grad?.scalars == weight.grad?.scalars)
     }
 
     @Test func sharedSubexpressionsAccumulateWithinOnePass() {
