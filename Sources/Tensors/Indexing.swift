@@ -27,14 +27,22 @@ extension Tensor {
         precondition(values.rank == 2 && values.shape[0] == indices.count,
                      "scatterAddRows: values \(values.shape) do not match \(indices.count) indices")
         let width = values.shape[1]
+        for (i, index) in indices.enumerated() where index < 0 || Int(index) >= rowCount {
+            preconditionFailure("scatterAddRows: index \(index) at position \(i) out of range 0..<\(rowCount)")
+        }
         var result = Tensor.zeros([rowCount, width])
-        values.withUnsafeBufferPointer { src in
+        let source = values.contiguous()
+        source.withUnsafeBufferPointer { src in
             result.withUnsafeMutableBufferPointer { dst in
-                for (i, index) in indices.enumerated() {
-                    precondition(index >= 0 && Int(index) < rowCount,
-                                 "scatterAddRows: index \(index) at position \(i) out of range 0..<\(rowCount)")
-                    BLAS.axpy(count: Int32(width), alpha: 1, x: src.baseAddress! + i * width,
-                              y: dst.baseAddress! + Int(index) * width)
+                let (from, to) = (src.baseAddress!, dst.baseAddress!)
+                // Workers take column ranges: every element still receives its rows in index
+                // order, so the sums do not depend on the number of workers.
+                let grain = indices.count * width >= 1 << 16 ? Swift.max(16, width / ParallelConfiguration.currentWorkerCount) : width
+                parallelChunks(width, grain: grain) { columns in
+                    for (i, index) in indices.enumerated() {
+                        let x = from + i * width + columns.lowerBound, y = to + Int(index) * width + columns.lowerBound
+                        for column in 0..<columns.count { y[column] += x[column] }
+                    }
                 }
             }
         }
