@@ -40,8 +40,8 @@ extension Tensor {
                 let grain = indices.count * width >= 1 << 16 ? Swift.max(16, width / ParallelConfiguration.currentWorkerCount) : width
                 parallelChunks(width, grain: grain) { columns in
                     for (i, index) in indices.enumerated() {
-                        let x = from + i * width + columns.lowerBound, y = to + Int(index) * width + columns.lowerBound
-                        for column in 0..<columns.count { y[column] += x[column] }
+                        BLAS.axpy(count: Int32(columns.count), alpha: 1, x: from + i * width + columns.lowerBound,
+                                  y: to + Int(index) * width + columns.lowerBound)
                     }
                 }
             }
