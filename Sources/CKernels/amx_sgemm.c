@@ -72,6 +72,10 @@
 #define AMX_NB 1024             /* at most this many columns of B per block (multiple of 2 TILE) */
 #endif
 
+/// fpclass categories of a value that a leading piece must carry alone: quiet NaN, +inf,
+/// -inf, signalling NaN.
+#define NON_FINITE (0x01 | 0x08 | 0x10 | 0x80)
+
 #define AMXFN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,amx-tile,amx-bf16")))
 #define INLINE static inline __attribute__((always_inline))
 
@@ -112,23 +116,36 @@ AMXFN static void configureTiles(void) {
 
 // MARK: Splitting and packing
 
-/// bf16 (in the low 16 bits of each lane's place) back to fp32, exactly.
-AMXFN INLINE __m512 widen(__m256i bf16) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bf16), 16));
-}
-
-/// x = x0 + x1 + x2 in bf16, each rounding the previous remainder to nearest even.
-/// Non-finite leading pieces (NaN, infinity, overflow) carry the value alone.
-AMXFN INLINE void split(__m512 x, __m256i *x0, __m256i *x1, __m256i *x2) {
-    __m256i p0 = (__m256i)_mm512_cvtneps_pbh(x);
-    __m512 w0 = widen(p0);
-    __mmask16 finite = ~_mm512_fpclass_ps_mask(w0, 0x01 | 0x08 | 0x10 | 0x80);
-    __m512 r1 = _mm512_maskz_sub_ps(finite, x, w0);
-    __m256i p1 = (__m256i)_mm512_cvtneps_pbh(r1);
-    __m512 r2 = _mm512_sub_ps(r1, widen(p1));
-    *x0 = p0;
-    *x1 = p1;
-    *x2 = (__m256i)_mm512_cvtneps_pbh(r2);
+/// Splits sixteen K pairs (lane c: `even` c and `odd` c, two consecutive K values) into the
+/// three bf16 pieces of each value, x = x0 + x1 + x2, each piece rounding the previous
+/// remainder to nearest even; non-finite leading pieces (NaN, infinity, overflow) carry the
+/// value alone. Piece s comes back pair-interleaved: 32-bit lane c holds piece s of even c in
+/// its low half (first in memory) and of odd c in its high half. That is AMX's layout for a
+/// K pair, and for pairs taken from one row it is the row's K order.
+/// Why pairs: one `vcvtne2ps2bf16` rounds 32 values, one word permute interleaves them, and
+/// the rounded pieces come back to fp32 in place (even: shift left by 16; odd: clear the low
+/// half), with no cross-lane widening; about half the instructions of splitting each row of
+/// 16 on its own and interleaving afterwards, for the same pieces bit for bit.
+AMXFN INLINE void splitPairs(__m512 even, __m512 odd, __m512i pieces[3]) {
+    const __m512i interleaveWords = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                                     23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i highHalves = _mm512_set1_epi32((int)0xFFFF0000u);
+    __m512 e = even, o = odd;
+    for (int s = 0; s < 3; s++) {
+        // cvtne2ps(o, e): words 0-15 are e rounded, 16-31 are o rounded; the permute pairs them.
+        __m512i piece = _mm512_permutexvar_epi16(interleaveWords, (__m512i)_mm512_cvtne2ps_pbh(o, e));
+        pieces[s] = piece;
+        if (s == 2) break;
+        __m512 roundedEven = _mm512_castsi512_ps(_mm512_slli_epi32(piece, 16));
+        __m512 roundedOdd = _mm512_castsi512_ps(_mm512_and_si512(piece, highHalves));
+        if (s == 0) {
+            e = _mm512_maskz_sub_ps(~_mm512_fpclass_ps_mask(roundedEven, NON_FINITE), e, roundedEven);
+            o = _mm512_maskz_sub_ps(~_mm512_fpclass_ps_mask(roundedOdd, NON_FINITE), o, roundedOdd);
+        } else {
+            e = _mm512_sub_ps(e, roundedEven);
+            o = _mm512_sub_ps(o, roundedOdd);
+        }
+    }
 }
 
 /// 16 values from x[i*ld + p] on; those at or past `limit` read as 0.
@@ -142,18 +159,19 @@ AMXFN INLINE __m512 loadRow(const float *x, long ld, long i, long p, long limit)
 /// Splits 32 consecutive K values of one row of A (`low`: the first 16, `high`: the next)
 /// and stores them as that row of a chunk's three tiles (`tileRow`: row l of the first tile).
 AMXFN INLINE void storeSplitRow(__m512 low, __m512 high, unsigned char *tileRow) {
-    __m256i lowPieces[3], highPieces[3];
-    split(low, &lowPieces[0], &lowPieces[1], &lowPieces[2]);
-    split(high, &highPieces[0], &highPieces[1], &highPieces[2]);
-    for (int s = 0; s < 3; s++)
-        _mm512_store_si512((void *)(tileRow + s * TILE_BYTES),
-                           _mm512_inserti64x4(_mm512_castsi256_si512(lowPieces[s]), highPieces[s], 1));
+    const __m512i evenPlaces = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i oddPlaces = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    __m512i pieces[3];
+    splitPairs(_mm512_permutex2var_ps(low, evenPlaces, high), _mm512_permutex2var_ps(low, oddPlaces, high), pieces);
+    for (int s = 0; s < 3; s++) _mm512_store_si512((void *)(tileRow + s * TILE_BYTES), pieces[s]);
 }
 
-/// Lane c of `even` and `odd` paired into one 32-bit lane (the even value in the low half,
-/// first in memory): AMX's layout for two consecutive K values.
-AMXFN INLINE __m512i interleave(__m256i even, __m256i odd) {
-    return _mm512_or_si512(_mm512_cvtepu16_epi32(even), _mm512_slli_epi32(_mm512_cvtepu16_epi32(odd), 16));
+/// Splits K rows 2v and 2v+1 of a chunk (16 columns each) and stores them as row v of the
+/// chunk's three B tiles.
+AMXFN INLINE void storeSplitPair(__m512 even, __m512 odd, long v, unsigned char *tiles) {
+    __m512i pieces[3];
+    splitPairs(even, odd, pieces);
+    for (int s = 0; s < 3; s++) _mm512_store_si512((void *)(tiles + s * TILE_BYTES + v * 64), pieces[s]);
 }
 
 /// 16 x 16 transpose of 32-bit lanes, in place (rows r[0..15]).
@@ -183,33 +201,30 @@ AMXFN INLINE void transpose16(__m512i r[16]) {
     }
 }
 
-/// Stores a chunk's three piece matrices (rows of 16 pairs) as its three tiles, each
-/// transposed first.
-AMXFN INLINE void storeTransposedPieces(__m512i pieces[3][16], unsigned char *tiles) {
-    for (int s = 0; s < 3; s++) {
-        transpose16(pieces[s]);
-        for (int row = 0; row < 16; row++)
-            _mm512_store_si512((void *)(tiles + s * TILE_BYTES + row * 64), pieces[s][row]);
-    }
+/// A 16 x 16 fp32 block, transposed: lines first ... first + 15 of memory (line i at x + i*ld;
+/// lines at or past `lineLimit` read as zero), values from `value` on (those at or past
+/// `valueLimit` read as zero). On return block[q] holds value `value + q` of every line (lane l:
+/// line first + l).
+AMXFN INLINE void loadTransposed(const float *x, long ld, long first, long lineLimit, long value, long valueLimit,
+                                 __m512i block[16]) {
+    for (long l = 0; l < 16; l++)
+        block[l] = _mm512_castps_si512(first + l < lineLimit ? loadRow(x, ld, first + l, value, valueLimit)
+                                                             : _mm512_setzero_ps());
+    transpose16(block);
 }
 
 /// One B chunk (three piece tiles) from 16 lines of memory that each hold 32 consecutive K
 /// values (line l at x + l*ld, K from p0; lines past `lines` and K past `kc` are zero): the
-/// columns of op(B) when transB. Each line's pieces, as 16 pairs, form row l of a 16 x 16
-/// matrix of 32-bit pairs, and its transpose is the B tile (row u holds K pair u of each
-/// column). (Rows of A need no transpose and are packed straight into place by `packA`.)
+/// columns of op(B) when transB. Two fp32 transposes turn them into 32 K rows of 16 columns,
+/// which pair and split as in `packPairs` (transposing before the split moves one fp32
+/// matrix per 16 K values instead of three piece matrices per 32).
 AMXFN INLINE void packLines(const float *x, long ld, long lines, long kc, long p0, unsigned char *tiles) {
-    __m512i pieces[3][16];
-    for (long l = 0; l < 16; l++) {
-        __m256i h0[3], h1[3];
-        __m512 lo = l < lines ? loadRow(x, ld, l, p0, kc) : _mm512_setzero_ps();
-        __m512 hi = l < lines ? loadRow(x, ld, l, p0 + 16, kc) : _mm512_setzero_ps();
-        split(lo, &h0[0], &h0[1], &h0[2]);
-        split(hi, &h1[0], &h1[1], &h1[2]);
-        for (int s = 0; s < 3; s++)
-            pieces[s][l] = _mm512_inserti64x4(_mm512_castsi256_si512(h0[s]), h1[s], 1);
+    __m512i halves[2][16];   // halves[h][q]: K value p0 + 16h + q of every line
+    for (int h = 0; h < 2; h++) loadTransposed(x, ld, 0, lines, p0 + 16 * h, kc, halves[h]);
+    for (long v = 0; v < 16; v++) {
+        const __m512i *kRows = halves[v / 8] + 2 * (v % 8);
+        storeSplitPair(_mm512_castsi512_ps(kRows[0]), _mm512_castsi512_ps(kRows[1]), v, tiles);
     }
-    storeTransposedPieces(pieces, tiles);
 }
 
 /// One B chunk from 32 K rows of memory that each hold 16 values side by side (K row p at
@@ -220,28 +235,16 @@ AMXFN INLINE void packPairs(const float *x, long ld, long width, long kc, long p
         long p = p0 + 2 * v;
         __m512 even = p < kc ? loadRow(x, ld, p, j0, width) : _mm512_setzero_ps();
         __m512 odd = p + 1 < kc ? loadRow(x, ld, p + 1, j0, width) : _mm512_setzero_ps();
-        __m256i e[3], o[3];
-        split(even, &e[0], &e[1], &e[2]);
-        split(odd, &o[0], &o[1], &o[2]);
-        for (int s = 0; s < 3; s++)
-            _mm512_store_si512((void *)(tiles + s * TILE_BYTES + v * 64), interleave(e[s], o[s]));
+        storeSplitPair(even, odd, v, tiles);
     }
 }
 
 /// One A chunk (three piece tiles) for 16 rows of A stored as the columns of A^T (K row p at
 /// x + p*ld, rows of A from j0; rows past `width` and K past `kc` are zero): two 16 x 16 fp32
 /// transposes turn 32 K rows into 16 rows of 32 K values, which split straight into tile rows.
-/// Transposing before the split moves one fp32 matrix per 16 K values instead of three piece
-/// matrices per 32, and needs no pair interleaving: ~40 % fewer shuffles than `packPairs`.
 AMXFN INLINE void packColumns(const float *x, long ld, long width, long kc, long p0, long j0, unsigned char *tiles) {
-    __m512i halves[2][16];
-    for (int h = 0; h < 2; h++) {
-        for (long q = 0; q < 16; q++) {
-            long p = p0 + 16 * h + q;
-            halves[h][q] = _mm512_castps_si512(p < kc ? loadRow(x, ld, p, j0, width) : _mm512_setzero_ps());
-        }
-        transpose16(halves[h]);   // halves[h][l]: K values p0 + 16h ... + 15 of row j0 + l
-    }
+    __m512i halves[2][16];   // halves[h][l]: K values p0 + 16h ... + 15 of row j0 + l
+    for (int h = 0; h < 2; h++) loadTransposed(x, ld, p0 + 16 * h, kc, j0, width, halves[h]);
     for (long l = 0; l < 16; l++)
         storeSplitRow(_mm512_castsi512_ps(halves[0][l]), _mm512_castsi512_ps(halves[1][l]), tiles + l * 64);
 }

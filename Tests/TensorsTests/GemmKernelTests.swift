@@ -281,6 +281,67 @@ struct AMXGemmKernelTests {
         #expect(amx.contains { !$0.isFinite })
     }
 
+    /// The packed op(B) holds, for every element x, the three bf16 pieces x0 = bf16(x),
+    /// x1 = bf16(x - x0), x2 = bf16(x - x0 - x1) (round to nearest even, subnormals as zero as
+    /// `vcvtneps2bf16` does; a non-finite x0 carries the value alone), in AMX's pair layout:
+    /// chunk by chunk of 32 K values, piece s's tile row v holds K values 2v and 2v+1 of each of
+    /// the panel's 16 columns. Checked against this model written here in Swift, both for op(B)
+    /// stored as rows and as columns, with tails in K and in the columns and non-finite,
+    /// overflowing, subnormal and signed-zero values.
+    @Test(.enabled(if: available), arguments: [false, true])
+    func packedOperandHoldsTheSplitInPairLayout(transposed: Bool) {
+        let (k, n) = (70, 37)                                  // 3 chunks, 3 panels: one block
+        var generator = RandomGenerator(seed: 21)
+        var values = (0..<(k * n)).map { _ in (2 * generator.nextUniform() - 1) * 3 }
+        let specials: [Float] = [.nan, .infinity, -.infinity, 3.4e38, -3.39e38, 1e-39, -0.0, 0, 1e-37]
+        for (index, special) in specials.enumerated() { values[index * 97 % values.count] = special }
+        let leading = transposed ? k : n                       // op(B)[p, j] at p*n + j, or j*k + p
+        func opB(_ p: Int, _ j: Int) -> Float { transposed ? values[j * leading + p] : values[p * leading + j] }
+
+        func bfloat16(_ x: Float) -> UInt16 {
+            if x.isNaN { return UInt16(x.bitPattern >> 16) | 0x0040 }
+            if x.isSubnormal { return UInt16((x.bitPattern >> 16) & 0x8000) }
+            let bits = x.bitPattern
+            return UInt16((bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+        }
+        func widened(_ piece: UInt16) -> Float { Float(bitPattern: UInt32(piece) << 16) }
+        func pieces(_ x: Float) -> [UInt16] {
+            let x0 = bfloat16(x)
+            let remainder1 = widened(x0).isFinite ? x - widened(x0) : 0
+            let x1 = bfloat16(remainder1)
+            return [x0, x1, bfloat16(remainder1 - widened(x1))]
+        }
+
+        let byteCount = fedvlm_amx_packed_b_bytes(k, n)
+        #expect(byteCount == 3 * 3 * 3 * 1024)                 // panels x chunks x pieces x tile
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)   // the kernel's tiles
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0xFF, count: byteCount)
+        values.withUnsafeBufferPointer { fedvlm_amx_pack_b(transposed ? 1 : 0, k, n, $0.baseAddress, leading, buffer) }
+        let packed = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt16.self), count: byteCount / 2)
+        var mismatches: [String] = []
+        for panel in 0..<3 {
+            for chunk in 0..<3 {
+                for piece in 0..<3 {
+                    let tile = ((panel * 3 + chunk) * 3 + piece) * 512   // in bf16 units
+                    for v in 0..<16 {
+                        for column in 0..<16 {
+                            for half in 0..<2 {
+                                let (p, j) = (chunk * 32 + 2 * v + half, panel * 16 + column)
+                                let expected = p < k && j < n ? pieces(opB(p, j))[piece] : 0
+                                let found = packed[tile + v * 32 + column * 2 + half]
+                                if found != expected, mismatches.count < 5 {
+                                    mismatches.append("K \(p) column \(j) piece \(piece): \(found) vs \(expected)")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
     /// Row blocks and column blocks (split points off the 16 x 16 grid and across a pair of
     /// tiles) give the same bits as the whole product.
     @Test(.enabled(if: available), arguments: GemmKernelTests.transposes)
