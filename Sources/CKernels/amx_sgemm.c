@@ -28,7 +28,8 @@
 // three A pieces, one B piece at a time): nine tile loads feed twelve tile products.
 // Loops (Goto & van de Geijn 2008): columns in blocks sized so packed B stays near 768 KB (L2),
 // K in blocks of AMX_KC at fixed offsets, pack B, rows in blocks of about 192 KB of packed A
-// (op(A) packed on the first column block only and reused), then pairs of tiles.
+// (op(A) packed on the first column block only and reused when there are several; one
+// L2-resident buffer when there is one), then pairs of tiles.
 // Determinism: each element of C is c = beta*c (or 0 when beta == 0, c not read), then for
 // every K block in order c += alpha * (hi + lo) with hi, lo the two tile sums over that block
 // in chunk order. Nothing depends on m, n or the element's position, so splitting C into row
@@ -408,10 +409,16 @@ AMXFN static void amxProduct(int transA, int transB, long m, long n, long k, flo
     unsigned char *pb = packedB ? NULL
         : reserveAligned(&bufferB, &capacityB, (size_t)((nbMax + TILE - 1) / TILE * chunksMax) * CHUNK_BYTES);
     const unsigned char *nextPackedBlock = packedB;
-    // All of op(A) is packed once, on the first column block, and reused by the others:
-    // K block q, 16-row panel P start at (q * panelsA + P) * chunksMax chunks.
+    // With several column blocks, all of op(A) is packed once, on the first column block, and
+    // reused by the others: K block q, 16-row panel P start at (q * panelsA + P) * chunksMax
+    // chunks. With one column block (n <= blockN: every product whose N is the model width),
+    // each block of op(A) is used once, so all blocks share one buffer that stays in L2: keeping
+    // them all would send every packed byte to memory and back (1.5x op(A)'s size; measured
+    // 8-17 % of such a product, the output head's backward ones most).
     long panelsA = (m + TILE - 1) / TILE, blocksK = (k + AMX_KC - 1) / AMX_KC;
-    unsigned char *pa = reserveAligned(&bufferA, &capacityA, (size_t)(blocksK * panelsA * chunksMax) * CHUNK_BYTES);
+    int keepPackedA = n > blockN;
+    long chunksOfA = keepPackedA ? blocksK * panelsA * chunksMax : (blockM / TILE) * chunksMax;
+    unsigned char *pa = reserveAligned(&bufferA, &capacityA, (size_t)chunksOfA * CHUNK_BYTES);
     float hi[TILE * TILE] __attribute__((aligned(64))), lo[TILE * TILE] __attribute__((aligned(64)));
     float hi2[TILE * TILE] __attribute__((aligned(64))), lo2[TILE * TILE] __attribute__((aligned(64)));
     configureTiles();
@@ -429,7 +436,8 @@ AMXFN static void amxProduct(int transA, int transB, long m, long n, long k, flo
             }
             for (long ic = 0; ic < m; ic += blockM) {
                 long mb = m - ic < blockM ? m - ic : blockM, mPanels = (mb + TILE - 1) / TILE;
-                unsigned char *packedA = pa + ((pc / AMX_KC) * panelsA + ic / TILE) * chunksMax * CHUNK_BYTES;
+                unsigned char *packedA =
+                    keepPackedA ? pa + ((pc / AMX_KC) * panelsA + ic / TILE) * chunksMax * CHUNK_BYTES : pa;
                 if (jc == 0) {
                     const float *aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
                     packA(transA, aBlock, lda, mb, kc, mPanels, chunks, packedA);

@@ -255,10 +255,13 @@ struct AMXGemmKernelTests {
         #expect(worstAMX <= Swift.max(worstFMA, 1), "AMX error \(worstAMX) u, FMA kernel \(worstFMA) u")
     }
 
-    /// K over several K blocks (the kernel's block is 128), with beta accumulating across them.
+    /// K over several K blocks (the kernel's block is 512), with beta accumulating across them;
+    /// the last case also has several row blocks of op(A) (64 rows each at this K) packed one
+    /// after another into the one buffer a single column block uses.
     @Test(.enabled(if: available), arguments: GemmKernelTests.transposes)
     func longK(transA: Bool, transB: Bool) {
-        for (m, n, k, alpha, beta) in [(40, 70, 700, Float(0.7), Float(0.5)), (33, 48, 1030, 1, 0), (16, 16, 257, 2, 1)] {
+        for (m, n, k, alpha, beta) in [(40, 70, 700, Float(0.7), Float(0.5)), (33, 48, 1030, 1, 0), (16, 16, 257, 2, 1),
+                                       (200, 40, 1030, -1, 0.5)] {
             let problem = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, pad: 3,
                                   cFill: beta == 0 ? .nan : nil, seed: UInt64(k))
             let error = problem.errorInUnits(problem.ours(alpha: alpha, beta: beta, amx: true),
