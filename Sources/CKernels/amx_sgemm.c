@@ -117,36 +117,37 @@ AMXFN static void configureTiles(void) {
 
 // MARK: Splitting and packing
 
-/// Splits sixteen K pairs (lane c: `even` c and `odd` c, two consecutive K values) into the
-/// three bf16 pieces of each value, x = x0 + x1 + x2, each piece rounding the previous
-/// remainder to nearest even; non-finite leading pieces (NaN, infinity, overflow) carry the
-/// value alone. Piece s comes back pair-interleaved: 32-bit lane c holds piece s of even c in
-/// its low half (first in memory) and of odd c in its high half. That is AMX's layout for a
-/// K pair, and for pairs taken from one row it is the row's K order.
-/// Why pairs: one `vcvtne2ps2bf16` rounds 32 values, one word permute interleaves them, and
-/// the rounded pieces come back to fp32 in place (even: shift left by 16; odd: clear the low
-/// half), with no cross-lane widening; about half the instructions of splitting each row of
-/// 16 on its own and interleaving afterwards, for the same pieces bit for bit.
-AMXFN INLINE void splitPairs(__m512 even, __m512 odd, __m512i pieces[3]) {
+/// Sixteen K pairs (lane c: `even` c and `odd` c) rounded to bf16 and pair-interleaved: 32-bit
+/// lane c holds even c in its low half (first in memory) and odd c in its high half. That is
+/// AMX's layout for a K pair, and for pairs taken from one row it is the row's K order.
+/// `vcvtne2ps2bf16(odd, even)` puts even's 16 words before odd's; one word permute pairs them.
+AMXFN INLINE __m512i roundPairs(__m512 even, __m512 odd) {
     const __m512i interleaveWords = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
                                                      23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-    const __m512i highHalves = _mm512_set1_epi32((int)0xFFFF0000u);
-    __m512 e = even, o = odd;
-    for (int s = 0; s < 3; s++) {
-        // cvtne2ps(o, e): words 0-15 are e rounded, 16-31 are o rounded; the permute pairs them.
-        __m512i piece = _mm512_permutexvar_epi16(interleaveWords, (__m512i)_mm512_cvtne2ps_pbh(o, e));
-        pieces[s] = piece;
-        if (s == 2) break;
-        __m512 roundedEven = _mm512_castsi512_ps(_mm512_slli_epi32(piece, 16));
-        __m512 roundedOdd = _mm512_castsi512_ps(_mm512_and_si512(piece, highHalves));
-        if (s == 0) {
-            e = _mm512_maskz_sub_ps(~_mm512_fpclass_ps_mask(roundedEven, NON_FINITE), e, roundedEven);
-            o = _mm512_maskz_sub_ps(~_mm512_fpclass_ps_mask(roundedOdd, NON_FINITE), o, roundedOdd);
-        } else {
-            e = _mm512_sub_ps(e, roundedEven);
-            o = _mm512_sub_ps(o, roundedOdd);
-        }
-    }
+    return _mm512_permutexvar_epi16(interleaveWords, (__m512i)_mm512_cvtne2ps_pbh(odd, even));
+}
+
+/// The pairs of `roundPairs` back to fp32, exactly and in place: even is the low half shifted
+/// up, odd the high half with the low one cleared (no cross-lane widening).
+AMXFN INLINE void widenPairs(__m512i pairs, __m512 *even, __m512 *odd) {
+    *even = _mm512_castsi512_ps(_mm512_slli_epi32(pairs, 16));
+    *odd = _mm512_castsi512_ps(_mm512_and_si512(pairs, _mm512_set1_epi32((int)0xFFFF0000u)));
+}
+
+/// Splits sixteen K pairs into the three bf16 pieces of each value, x = x0 + x1 + x2, each
+/// piece rounding the previous remainder to nearest even; non-finite leading pieces (NaN,
+/// infinity, overflow) carry the value alone. Each piece comes back as `roundPairs` lays it
+/// out. About half the instructions of splitting 16 values at a time and interleaving the
+/// pieces afterwards, for the same pieces bit for bit.
+AMXFN INLINE void splitPairs(__m512 even, __m512 odd, __m512i pieces[3]) {
+    __m512 even0, odd0, even1, odd1;
+    pieces[0] = roundPairs(even, odd);
+    widenPairs(pieces[0], &even0, &odd0);
+    __m512 evenRemainder = _mm512_maskz_sub_ps(~_mm512_fpclass_ps_mask(even0, NON_FINITE), even, even0);
+    __m512 oddRemainder = _mm512_maskz_sub_ps(~_mm512_fpclass_ps_mask(odd0, NON_FINITE), odd, odd0);
+    pieces[1] = roundPairs(evenRemainder, oddRemainder);
+    widenPairs(pieces[1], &even1, &odd1);
+    pieces[2] = roundPairs(_mm512_sub_ps(evenRemainder, even1), _mm512_sub_ps(oddRemainder, odd1));
 }
 
 /// 16 values from x[i*ld + p] on; those at or past `limit` read as 0.
@@ -157,22 +158,22 @@ AMXFN INLINE __m512 loadRow(const float *x, long ld, long i, long p, long limit)
     return _mm512_maskz_loadu_ps(mask, x + i * ld + p);
 }
 
-/// Splits 32 consecutive K values of one row of A (`low`: the first 16, `high`: the next)
-/// and stores them as that row of a chunk's three tiles (`tileRow`: row l of the first tile).
-AMXFN INLINE void storeSplitRow(__m512 low, __m512 high, unsigned char *tileRow) {
-    const __m512i evenPlaces = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i oddPlaces = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+/// Splits sixteen K pairs and stores their pieces as one row of a chunk's three tiles
+/// (`tileRow`: that row of the first tile).
+AMXFN INLINE void storeSplitPairs(__m512 even, __m512 odd, unsigned char *tileRow) {
     __m512i pieces[3];
-    splitPairs(_mm512_permutex2var_ps(low, evenPlaces, high), _mm512_permutex2var_ps(low, oddPlaces, high), pieces);
+    splitPairs(even, odd, pieces);
     for (int s = 0; s < 3; s++) _mm512_store_si512((void *)(tileRow + s * TILE_BYTES), pieces[s]);
 }
 
-/// Splits K rows 2v and 2v+1 of a chunk (16 columns each) and stores them as row v of the
-/// chunk's three B tiles.
-AMXFN INLINE void storeSplitPair(__m512 even, __m512 odd, long v, unsigned char *tiles) {
-    __m512i pieces[3];
-    splitPairs(even, odd, pieces);
-    for (int s = 0; s < 3; s++) _mm512_store_si512((void *)(tiles + s * TILE_BYTES + v * 64), pieces[s]);
+/// Splits 32 consecutive K values of one row of A (`low`: the first 16, `high`: the next)
+/// and stores them as that row of a chunk's three tiles: its even and odd K values, taken
+/// apart, are the row's sixteen pairs.
+AMXFN INLINE void storeSplitRow(__m512 low, __m512 high, unsigned char *tileRow) {
+    const __m512i evenPlaces = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i oddPlaces = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    storeSplitPairs(_mm512_permutex2var_ps(low, evenPlaces, high), _mm512_permutex2var_ps(low, oddPlaces, high),
+                    tileRow);
 }
 
 /// 16 x 16 transpose of 32-bit lanes, in place (rows r[0..15]).
@@ -224,7 +225,7 @@ AMXFN INLINE void packLines(const float *x, long ld, long lines, long kc, long p
     for (int h = 0; h < 2; h++) loadTransposed(x, ld, 0, lines, p0 + 16 * h, kc, halves[h]);
     for (long v = 0; v < 16; v++) {
         const __m512i *kRows = halves[v / 8] + 2 * (v % 8);
-        storeSplitPair(_mm512_castsi512_ps(kRows[0]), _mm512_castsi512_ps(kRows[1]), v, tiles);
+        storeSplitPairs(_mm512_castsi512_ps(kRows[0]), _mm512_castsi512_ps(kRows[1]), tiles + v * 64);
     }
 }
 
@@ -236,7 +237,7 @@ AMXFN INLINE void packPairs(const float *x, long ld, long width, long kc, long p
         long p = p0 + 2 * v;
         __m512 even = p < kc ? loadRow(x, ld, p, j0, width) : _mm512_setzero_ps();
         __m512 odd = p + 1 < kc ? loadRow(x, ld, p + 1, j0, width) : _mm512_setzero_ps();
-        storeSplitPair(even, odd, v, tiles);
+        storeSplitPairs(even, odd, tiles + v * 64);
     }
 }
 

@@ -323,23 +323,15 @@ struct AMXGemmKernelTests {
         values.withUnsafeBufferPointer { fedvlm_amx_pack_b(transposed ? 1 : 0, k, n, $0.baseAddress, leading, buffer) }
         let packed = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt16.self), count: byteCount / 2)
         var mismatches: [String] = []
-        for panel in 0..<3 {
-            for chunk in 0..<3 {
-                for piece in 0..<3 {
-                    let tile = ((panel * 3 + chunk) * 3 + piece) * 512   // in bf16 units
-                    for v in 0..<16 {
-                        for column in 0..<16 {
-                            for half in 0..<2 {
-                                let (p, j) = (chunk * 32 + 2 * v + half, panel * 16 + column)
-                                let expected = p < k && j < n ? pieces(opB(p, j))[piece] : 0
-                                let found = packed[tile + v * 32 + column * 2 + half]
-                                if found != expected, mismatches.count < 5 {
-                                    mismatches.append("K \(p) column \(j) piece \(piece): \(found) vs \(expected)")
-                                }
-                            }
-                        }
-                    }
-                }
+        for index in packed.indices {
+            // Tiles of 512 bf16 (16 rows of 16 pairs) go piece by piece, chunk by chunk, panel by panel.
+            let (tile, place) = index.quotientAndRemainder(dividingBy: 512)
+            let (piece, chunk, panel) = (tile % 3, tile / 3 % 3, tile / 9)
+            let (v, column, half) = (place / 32, place % 32 / 2, place % 2)
+            let (p, j) = (chunk * 32 + 2 * v + half, panel * 16 + column)
+            let expected = p < k && j < n ? pieces(opB(p, j))[piece] : 0
+            if packed[index] != expected, mismatches.count < 5 {
+                mismatches.append("K \(p) column \(j) piece \(piece): \(packed[index]) vs \(expected)")
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches)")
