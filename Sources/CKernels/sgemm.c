@@ -118,7 +118,13 @@ AVX512 static void packTransposed(const float *src, long stride, long rows, long
             r[i] = i < rows ? _mm512_maskz_loadu_ps(load, src + i * stride + p) : _mm512_setzero_ps();
         transpose16(r);
         long count = kc - p < 16 ? kc - p : 16;
-        for (int q = 0; q < count; q++) _mm512_mask_storeu_ps(dst + (p + q) * width, store, r[q]);
+        if (width == MR && count == 16) {
+            // A micro-panel's rows are 12 floats: four at a time as three whole vectors (1.5x
+            // faster packing than sixteen masked stores, half of which split a cache line).
+            for (int q = 0; q < 16; q += 4) store4x12(dst + (p + q) * MR, r[q], r[q + 1], r[q + 2], r[q + 3]);
+        } else {
+            for (int q = 0; q < count; q++) _mm512_mask_storeu_ps(dst + (p + q) * width, store, r[q]);
+        }
     }
 }
 
@@ -147,16 +153,21 @@ AVX512 static void packA(int trans, long mb, long kc, const float *a, long lda, 
 // Packs k [0, kc) x columns [0, nb) of op(B) into NR-column micro-panels (zero-padded).
 AVX512 static void packB(int trans, long kc, long nb, const float *b, long ldb, float *dst) {
     if (!trans) {
-        // The full panels row by row of B: each row is read in one sequential sweep (a panel
-        // at a time would read 128 bytes from each of kc rows, one 4 KB page apart or more,
-        // which the hardware prefetchers do not follow).
+        // The full panels eight rows of B at a time: each row is read in one sequential sweep
+        // (a panel at a time would read 128 bytes from each of kc rows, one 4 KB page apart or
+        // more, which the hardware prefetchers do not follow), and each panel gets 1 KB of
+        // consecutive stores (one row at a time wrote 128 bytes to every panel, kc*128 bytes
+        // apart: all in one L1 set; 2.2-2.5x slower on a 256 x 768 block).
         long full = nb / NR * NR;
-        for (long p = 0; p < kc; p++) {
-            const float *s = b + p * ldb;
-            float *d = dst + p * NR;
+        for (long p0 = 0; p0 < kc; p0 += 8) {
+            long rowsEnd = p0 + 8 < kc ? p0 + 8 : kc;
             for (long j = 0; j < full; j += NR) {
-                _mm512_store_ps(d + j * kc, _mm512_loadu_ps(s + j));
-                _mm512_store_ps(d + j * kc + 16, _mm512_loadu_ps(s + j + 16));
+                for (long p = p0; p < rowsEnd; p++) {
+                    const float *s = b + p * ldb + j;
+                    float *d = dst + j * kc + p * NR;
+                    _mm512_store_ps(d, _mm512_loadu_ps(s));
+                    _mm512_store_ps(d + 16, _mm512_loadu_ps(s + 16));
+                }
             }
         }
     }
