@@ -103,10 +103,12 @@ extension Variable {
         }
     }
 
-    /// x · op(W) for a layer's weight; a frozen weight is packed for the GEMM once and reused
+    /// x · op(W) for a layer's weight; a frozen weight, and every weight inside
+    /// `PackedWeights.reusingWeights` (decoding), is packed for the GEMM once and reused
     /// (`Tensor.matmul(_:packedWeight:)`, same bits).
     private static func weightProduct(_ x: Tensor, _ w: Tensor, transposeB: Bool = false, frozen: Bool) -> Tensor {
-        frozen ? Tensor.matmul(x, packedWeight: w, transposeB: transposeB) : Tensor.matmul(x, w, transposeB: transposeB)
+        frozen || PackedWeights.isReusingWeights ? Tensor.matmul(x, packedWeight: w, transposeB: transposeB)
+                                                 : Tensor.matmul(x, w, transposeB: transposeB)
     }
 
     /// y = x Wᵀ + b with x [..., in], W [out, in], b [out] (PyTorch `nn.Linear` layout).

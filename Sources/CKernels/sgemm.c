@@ -304,21 +304,33 @@ static const TileFunction directTiles[2][MR + 1] = {TABLE(directTile, ), TABLE(d
 static _Thread_local void *bufferA, *bufferB;
 static _Thread_local size_t capacityA, capacityB;
 
-AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float alpha,
-                         const float *a, long lda, const float *b, long ldb,
-                         float beta, float *c, long ldc) {
+// All of op(B) packed ahead (`fedvlm_sgemm_pack_b`) is the blocks the driver packs, one after
+// another: K block pc (rows pc ... pc + kc) holds its column blocks jc in order, each kc x nb
+// rounded up to whole panels, so block (pc, jc) starts at pc * paddedN + jc * kc.
+static long paddedColumns(long n) { return (n + NR - 1) / NR * NR; }
+
+size_t fedvlm_sgemm_packed_b_bytes(long k, long n) {
+    return k > 0 && n > 0 ? sizeof(float) * (size_t)(k * paddedColumns(n)) : 0;
+}
+
+// The driver: op(B) packed here block by block, or taken from `packedB` (all of it, packed
+// ahead) when that is not NULL.
+AVX512 static void multiply(int transA, int transB, long m, long n, long k, float alpha,
+                            const float *a, long lda, const float *b, long ldb, const float *packedB,
+                            float beta, float *c, long ldc) {
     if (isTrivialProduct(m, n, k, alpha, beta, c, ldc)) return;
     // Small products skip packing: packing pays off only when a panel is reused many times.
     // (The arithmetic per element is the same either way, so this choice cannot change a bit.)
     // A panel is used once when n <= NR, a B panel once when m <= MR (LoRA's rank-8 products):
     // then packing it is pure overhead.
     int small = m <= DIRECT_SMALL && n <= DIRECT_SMALL;
-    int directA = (!transA && n <= DIRECT_N) || n <= NR || small, directB = !transB && (small || m <= MR);
+    int directA = (!transA && n <= DIRECT_N) || n <= NR || small;
+    int directB = !packedB && !transB && (small || m <= MR);
     long mbMax = m < MB ? (m + MR - 1) / MR * MR : MB;
     long nbMax = n < NB ? (n + NR - 1) / NR * NR : NB;
     long kcMax = k < KC ? k : KC;
     float *pa = directA ? 0 : reserveAligned(&bufferA, &capacityA, sizeof(float) * (size_t)(mbMax * kcMax));
-    float *pb = directB ? 0 : reserveAligned(&bufferB, &capacityB, sizeof(float) * (size_t)(nbMax * kcMax));
+    float *pb = directB || packedB ? 0 : reserveAligned(&bufferB, &capacityB, sizeof(float) * (size_t)(nbMax * kcMax));
     const TileFunction (*tiles)[MR + 1] = directB ? directTiles : directA ? directATiles : packedTiles;
     long rsA = directA ? (transA ? 1 : lda) : 1, csA = directA ? (transA ? lda : 1) : MR;
     for (long ic = 0; ic < m; ic += MB) {
@@ -330,21 +342,46 @@ AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float a
             if (!directA) packA(transA, mb, kc, aBlock, lda, pa);
             for (long jc = 0; jc < n; jc += NB) {
                 long nb = n - jc < NB ? n - jc : NB;
-                const float *bBlock = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
-                if (!directB) packB(transB, kc, nb, bBlock, ldb, pb);
+                // The block's panels: packed ahead, packed here, or (directB) B itself.
+                const float *bBlock = packedB ? packedB + pc * paddedColumns(n) + jc * kc
+                                    : transB ? b + jc * ldb + pc : b + pc * ldb + jc;
+                if (!packedB && !directB) packB(transB, kc, nb, bBlock, ldb, pb);
+                const float *panels = packedB ? bBlock : pb;
                 for (long ir = 0; ir < mb; ir += MR) {
                     long rows = mb - ir < MR ? mb - ir : MR;
                     const float *ap = directA ? aBlock + ir * rsA : pa + ir * kc;
                     float *cRow = c + (ic + ir) * ldc + jc;
                     for (long jr = 0; jr < nb; jr += NR) {
                         long cols = nb - jr < NR ? nb - jr : NR;
-                        const float *bp = directB ? bBlock + jr : pb + jr * kc;
+                        const float *bp = directB ? bBlock + jr : panels + jr * kc;
                         tiles[cols <= 16][rows](kc, ap, rsA, csA, bp, directB ? ldb : NR, cRow + jr, ldc, alpha, blockBeta, cols);
                     }
                 }
             }
         }
     }
+}
+
+AVX512 void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb,
+                         float beta, float *c, long ldc) {
+    multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, beta, c, ldc);
+}
+
+AVX512 void fedvlm_sgemm_pack_b(int transB, long k, long n, const float *b, long ldb, float *packed) {
+    for (long pc = 0; pc < k; pc += KC) {
+        long kc = k - pc < KC ? k - pc : KC;
+        for (long jc = 0; jc < n; jc += NB) {
+            long nb = n - jc < NB ? n - jc : NB;
+            packB(transB, kc, nb, transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb,
+                  packed + pc * paddedColumns(n) + jc * kc);
+        }
+    }
+}
+
+AVX512 void fedvlm_sgemm_packed(int transA, long m, long n, long k, float alpha, const float *a, long lda,
+                                const float *packedB, float beta, float *c, long ldc) {
+    multiply(transA, 0, m, n, k, alpha, a, lda, 0, 0, packedB, beta, c, ldc);
 }
 
 // MARK: FMA peak
@@ -394,6 +431,20 @@ void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float alpha,
                   float beta, float *c, long ldc) {
     (void)transA; (void)transB; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda;
     (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+    abort();
+}
+
+size_t fedvlm_sgemm_packed_b_bytes(long k, long n) { (void)k; (void)n; return 0; }
+
+void fedvlm_sgemm_pack_b(int transB, long k, long n, const float *b, long ldb, float *packed) {
+    (void)transB; (void)k; (void)n; (void)b; (void)ldb; (void)packed;
+    abort();
+}
+
+void fedvlm_sgemm_packed(int transA, long m, long n, long k, float alpha, const float *a, long lda,
+                         const float *packedB, float beta, float *c, long ldc) {
+    (void)transA; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)packedB; (void)beta;
+    (void)c; (void)ldc;
     abort();
 }
 

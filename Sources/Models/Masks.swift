@@ -54,7 +54,8 @@ extension LanguageModel {
     /// - Returns: the generated ids per sample, without the stop token.
     public func generate(prompts: [Tensor], fullSpans: [Range<Int>?], stopToken: Int, options: GenerationOptions,
                          tokenEmbedding: ((IndexTensor) -> Variable)? = nil) -> [[Int]] {
-        withoutGradients {
+        // Each decoding step multiplies a few rows by every weight: pack the weights once.
+        withoutGradients { PackedWeights.reusingWeights {
             let batch = prompts.count
             guard batch > 0 else { return [] }
             let width = config.dimension
@@ -88,7 +89,7 @@ extension LanguageModel {
                                       bias: AttentionMasks.decodingBias(padding: padding, keyLength: keyLength)), cache: cache)
             }
             return generated
-        }
+        } }
     }
 
     /// Argmax per row, or a temperature / top-k sample when `options.temperature > 0`.

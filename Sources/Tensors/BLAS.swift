@@ -145,8 +145,7 @@ public enum BLAS {
                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        // Blocks of at least 32 rows (or columns) keep the micro-kernel's panels full.
-        if m >= 32 * workers || m >= n {
+        if splitsByRows(m: m, n: n, workers: workers) {
             forEachRowBlock(m: m, workers: workers, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, aBlock, cBlock in
                 gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
                      a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: cBlock, ldc: ldc)
@@ -160,19 +159,43 @@ public enum BLAS {
         }
     }
 
-    /// `parallelGemm` on AMX with op(B) packed beforehand (`fedvlm_amx_pack_b`, see
-    /// PackedWeights.swift); C is split into row blocks only, which keep the packing valid.
-    /// Only call when `gemmKernel(m:n:k:)` is `.amx`.
-    public static func parallelGemm(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                                    a: UnsafePointer<Float>, lda: Int, packedB: UnsafeRawPointer,
-                                    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    /// Whether `parallelGemm` splits C into row blocks (else column blocks): blocks of at least
+    /// 32 rows (or columns) keep the micro-kernel's panels full.
+    @inlinable
+    static func splitsByRows(m: Int, n: Int, workers: Int) -> Bool { m >= 32 * workers || m >= n }
+
+    /// `parallelGemm` on `kernel` (`.amx` or `.avx512`, `gemmKernel(m:n:k:)`'s choice) with op(B)
+    /// packed beforehand (see PackedWeights.swift): C is split into the same blocks as
+    /// `parallelGemm` splits it, and `packing(columns)` gives the packing of op(B)'s columns
+    /// `columns` (all n for row blocks; a column block needs a packing of its own).
+    static func parallelGemm(_ kernel: GemmKernel, transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             packing: (Range<Int>) -> PackedOperand) {
+        precondition(kernel != .blas, "parallelGemm: packed operands need the library's own GEMM kernels")
+        func multiply(rows: Int, columns: Range<Int>, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+            let operand = packing(columns)
+            withExtendedLifetime(operand) {
+                if kernel == .amx {
+                    fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, rows, columns.count, k, alpha, a, lda, operand.bytes, beta, c, ldc)
+                } else {
+                    fedvlm_sgemm_packed(transposeA ? 1 : 0, rows, columns.count, k, alpha, a, lda,
+                                        operand.bytes.assumingMemoryBound(to: Float.self), beta, c, ldc)
+                }
+            }
+        }
         let workers = ParallelConfiguration.currentWorkerCount
         guard workers > 1, m * n * k >= parallelThreshold else {
-            fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, m, n, k, alpha, a, lda, packedB, beta, c, ldc)
+            multiply(rows: m, columns: 0..<n, a: a, c: c)
             return
         }
-        forEachRowBlock(m: m, workers: workers, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, aBlock, cBlock in
-            fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, rows, n, k, alpha, aBlock, lda, packedB, beta, cBlock, ldc)
+        if splitsByRows(m: m, n: n, workers: workers) {
+            forEachRowBlock(m: m, workers: workers, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, aBlock, cBlock in
+                multiply(rows: rows, columns: 0..<n, a: aBlock, c: cBlock)
+            }
+        } else {
+            parallelChunks(n, grain: Swift.max(32, n / workers)) { columns in
+                multiply(rows: m, columns: columns, a: a, c: c + columns.lowerBound)
+            }
         }
     }
 

@@ -32,6 +32,30 @@ struct GraphTests {
         }
     }
 
+    /// Inside `PackedWeights.reusingWeights` (decoding) trainable weights take the packed-once
+    /// path too: the same outputs, bit for bit, for a plain linear and a LoRA one.
+    @Test func reusedWeightsGiveTheSameBits() {
+        let input = seededTensor([16, 1, 256], seed: 5), weightValues = seededTensor([1024, 256], seed: 6)
+        let down = seededTensor([8, 256], seed: 7), up = seededTensor([1024, 8], seed: 8)
+        func run(lowRank: Bool) -> [Float] {
+            let weight = Variable(weightValues, requiresGrad: true)
+            let x = Variable(input)
+            return withoutGradients {
+                (lowRank
+                    ? Variable.lowRankAdaptedLinear(x, weight: weight, bias: nil, down: Variable(down, requiresGrad: true),
+                                                    up: Variable(up, requiresGrad: true), scale: 4)
+                    : Variable.linear(x, weight: weight, bias: nil)).value.scalars
+            }
+        }
+        for lowRank in [false, true] {
+            let plain = run(lowRank: lowRank)
+            let reused = PackedWeights.reusingWeights { (0..<2).map { _ in run(lowRank: lowRank) } }
+            for output in reused {
+                #expect(output.map(\.bitPattern) == plain.map(\.bitPattern), "lowRank \(lowRank)")
+            }
+        }
+    }
+
     @Test func gradientsOfASimpleExpression() {
         // L = Σ (x ⊙ y + x): dL/dx = y + 1, dL/dy = x.
         let x = Variable(Tensor(shape: [3], scalars: [1, 2, 3]), requiresGrad: true)

@@ -11,8 +11,9 @@ struct PackedWeightsTests {
     }
 
     /// (m, n, k): two K blocks (k > 512), several column blocks (n > 256 at k 600), edge tiles,
-    /// and a product too small for AMX (the plain path).
-    @Test(arguments: [(130, 97, 600), (200, 1100, 256), (64, 64, 300), (16, 40, 8)])
+    /// a product too small for AMX (the AVX-512 kernel's packing), and decoding-sized ones that
+    /// split into column blocks on two workers, each with a packing of its own columns.
+    @Test(arguments: [(130, 97, 600), (200, 1100, 256), (64, 64, 300), (16, 40, 8), (16, 1100, 300), (16, 4096, 64)])
     func sameBitsAsPackingEachTime(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a = seededTensor([m, k], seed: 1)
@@ -30,7 +31,7 @@ struct PackedWeightsTests {
         let a = seededTensor([96, 256], seed: 4)
         var weight = seededTensor([128, 256], seed: 5)
         let before = Tensor.matmul(a, packedWeight: weight, transposeB: true)
-        if BLAS.gemmKernel(m: 96, n: 128, k: 256) == .amx { #expect(PackedWeights.cachedBytes > 0) }
+        if BLAS.usesOwnGemmKernel { #expect(Self.packings(of: weight) > 0) }
         // Copy-on-write: the cache holds the old storage, so this write copies the weight first.
         weight.withUnsafeMutableBufferPointer { values in
             for i in values.indices { values[i] *= -2 }
@@ -40,5 +41,31 @@ struct PackedWeightsTests {
         #expect(!Self.bitsEqual(after, before))
         PackedWeights.removeAll()
         #expect(Self.bitsEqual(Tensor.matmul(a, packedWeight: weight, transposeB: true), after))
+    }
+
+    /// Packings of `weight`'s storage in the cache (other tests add their own concurrently).
+    static func packings(of weight: Tensor) -> Int {
+        PackedWeights.cache.withLock { cache in
+            cache.entries.keys.filter { $0.storage == ObjectIdentifier(weight.storage) }.count
+        }
+    }
+
+    /// Inside `reusingWeights` the packings are kept for reuse (the same bits), and they are gone
+    /// when it returns; nested calls leave the dropping to the outermost.
+    @Test func reusingWeightsDropsItsPackingsWhenItReturns() {
+        let a = seededTensor([16, 256], seed: 6)
+        let weight = seededTensor([1024, 256], seed: 7)
+        let plain = Tensor.matmul(a, weight, transposeB: true)
+        #expect(!PackedWeights.isReusingWeights)
+        PackedWeights.reusingWeights {
+            #expect(PackedWeights.isReusingWeights)
+            PackedWeights.reusingWeights {
+                #expect(Self.bitsEqual(Tensor.matmul(a, packedWeight: weight, transposeB: true), plain))
+            }
+            if BLAS.usesOwnGemmKernel { #expect(Self.packings(of: weight) > 0, "dropped by the nested call") }
+            #expect(Self.bitsEqual(Tensor.matmul(a, packedWeight: weight, transposeB: true), plain))
+        }
+        #expect(Self.packings(of: weight) == 0)
+        #expect(!PackedWeights.isReusingWeights)
     }
 }

@@ -20,6 +20,17 @@ void fedvlm_sgemm(int transA, int transB, long m, long n, long k, float alpha,
                   const float *a, long lda, const float *b, long ldb,
                   float beta, float *c, long ldc);
 
+/// Bytes `fedvlm_sgemm_pack_b` writes for a k x n op(B).
+size_t fedvlm_sgemm_packed_b_bytes(long k, long n);
+/// Packs all of op(B) (k x n; b[p*ldb + j], or b[j*ldb + p] when transB) as `fedvlm_sgemm`
+/// packs it block by block, into `packed` (64-byte aligned, `fedvlm_sgemm_packed_b_bytes(k, n)`
+/// bytes), for products that reuse one operand many times (a frozen weight, decoding steps).
+void fedvlm_sgemm_pack_b(int transB, long k, long n, const float *b, long ldb, float *packed);
+/// `fedvlm_sgemm` with op(B) already packed by `fedvlm_sgemm_pack_b` for the same k and n: the
+/// same bits as packing it here. Splitting C into row blocks keeps the packing valid; column
+/// blocks do not (each needs its own).
+void fedvlm_sgemm_packed(int transA, long m, long n, long k, float alpha, const float *a, long lda,
+                         const float *packedB, float beta, float *c, long ldc);
 /// 1 when `fedvlm_sgemm_amx` can run: the CPU has AMX-BF16 and AVX512-BF16 and the kernel
 /// granted this process the tile state (asked for once, on the first call).
 int fedvlm_amx_available(void);
