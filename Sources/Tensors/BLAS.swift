@@ -261,13 +261,23 @@ public enum BLAS {
         }
         typealias CoreNameFunction = @convention(c) () -> UnsafePointer<CChar>?
         let core = unsafeBitCast(symbol, to: CoreNameFunction.self)().map { String(cString: $0) } ?? "unknown"
-        var warning: String? = nil
-        if avx512 && !core.lowercased().contains("skylakex") && !core.lowercased().contains("cooperlake")
-            && !core.lowercased().contains("sapphire") {
-            warning = "OpenBLAS uses \(core) kernels on an AVX-512 CPU; set OPENBLAS_CORETYPE=SkylakeX before start for about 2x GEMM speed"
-        }
-        return RuntimeInfo(implementation: "OpenBLAS", openBLASCore: core, cpuHasAVX512: avx512, warning: warning)
+        return RuntimeInfo(implementation: "OpenBLAS", openBLASCore: core, cpuHasAVX512: avx512,
+                           warning: openBLASWarning(core: core, cpuHasAVX512: avx512, ownGemmKernel: usesOwnGemmKernel))
     }()
+
+    /// The warning for OpenBLAS running `core` kernels, or nil when they suit the CPU: on an
+    /// AVX-512 CPU anything but the AVX-512 families (SkylakeX, Cooperlake, Sapphire Rapids) runs
+    /// at about half speed. With the library's own GEMM kernel that slows only what OpenBLAS still
+    /// does (level-1 routines, `FEDVLM_GEMM=blas`), and the warning says so.
+    static func openBLASWarning(core: String, cpuHasAVX512: Bool, ownGemmKernel: Bool) -> String? {
+        let name = core.lowercased()
+        guard cpuHasAVX512, !["skylakex", "cooperlake", "sapphire"].contains(where: { name.contains($0) }) else { return nil }
+        let fix = "set OPENBLAS_CORETYPE=SkylakeX before start"
+        return ownGemmKernel
+            ? "OpenBLAS uses \(core) kernels on an AVX-512 CPU: GEMM runs on FedVLM's own kernel, but OpenBLAS's level-1 routines "
+              + "(and FEDVLM_GEMM=blas) run at about half speed; \(fix)"
+            : "OpenBLAS uses \(core) kernels on an AVX-512 CPU; \(fix) for about 2x GEMM speed"
+    }
 
     /// For executables: when OpenBLAS would pick slower kernels than this CPU supports, re-executes
     /// the current program with `OPENBLAS_CORETYPE=SkylakeX` set (OpenBLAS reads it only when it

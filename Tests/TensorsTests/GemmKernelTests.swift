@@ -8,7 +8,7 @@
 import CBLAS
 import CKernels
 import Testing
-import Tensors
+@testable import Tensors
 
 /// Inputs and a C of one product, with padded rows (leading dimension = width + pad).
 struct GemmProblem {
@@ -145,6 +145,20 @@ struct GemmKernelTests {
     @Test func dispatchFollowsTheCPU() {
         if !Self.available { #expect(!BLAS.usesOwnGemmKernel) }
         #expect(BLAS.gemmKernelDescription.contains("FedVLM") == BLAS.usesOwnGemmKernel)
+    }
+
+    /// OpenBLAS on a fallback core is reported on AVX-512 CPUs only, with the fix, and says what
+    /// it slows: GEMM when OpenBLAS runs it, only its level-1 routines when our kernel does.
+    @Test func slowOpenBLASWarningSaysWhatItSlows() {
+        for core in ["SkylakeX", "Cooperlake", "SapphireRapids"] {
+            #expect(BLAS.openBLASWarning(core: core, cpuHasAVX512: true, ownGemmKernel: false) == nil, "\(core)")
+        }
+        #expect(BLAS.openBLASWarning(core: "Haswell", cpuHasAVX512: false, ownGemmKernel: false) == nil)
+        let onBLAS = BLAS.openBLASWarning(core: "Haswell", cpuHasAVX512: true, ownGemmKernel: false) ?? ""
+        #expect(onBLAS.contains("Haswell") && onBLAS.contains("OPENBLAS_CORETYPE=SkylakeX") && onBLAS.contains("GEMM speed"))
+        let onOwnKernel = BLAS.openBLASWarning(core: "Zen", cpuHasAVX512: true, ownGemmKernel: true) ?? ""
+        #expect(onOwnKernel.contains("Zen") && onOwnKernel.contains("OPENBLAS_CORETYPE=SkylakeX")
+                && onOwnKernel.contains("FedVLM's own kernel") && !onOwnKernel.contains("GEMM speed"))
     }
 
     @Test(.enabled(if: available), arguments: transposes)
