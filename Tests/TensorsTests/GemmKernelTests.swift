@@ -310,7 +310,7 @@ struct AMXGemmKernelTests {
         let (k, n) = (70, 37)                                  // 3 chunks, 3 panels: one block
         var generator = RandomGenerator(seed: 21)
         var values = (0..<(k * n)).map { _ in (2 * generator.nextUniform() - 1) * 3 }
-        let specials: [Float] = [.nan, .infinity, -.infinity, 3.4e38, -3.39e38, 1e-39, -0.0, 0, 1e-37]
+        let specials: [Float] = [.nan, .infinity, -.infinity, 3.4e38, -3.39e38, Float(1e-39 as Double), -0.0, 0, 1e-37]  // 1e-39: subnormal
         for (index, special) in specials.enumerated() { values[index * 97 % values.count] = special }
         let leading = transposed ? k : n                       // op(B)[p, j] at p*n + j, or j*k + p
         func opB(_ p: Int, _ j: Int) -> Float { transposed ? values[j * leading + p] : values[p * leading + j] }
