@@ -37,7 +37,7 @@ final class PackedOperand: @unchecked Sendable {
     deinit { bytes.deallocate() }
 }
 
-/// The cache of packed frozen weights.
+/// The cache of packed weights: frozen ones, and every weight inside `reusingWeights`.
 public enum PackedWeights {
     /// The most bytes of packings kept; the least recently used go first. A packing takes 1.5
     /// times its weight's fp32 bytes for AMX, about the same bytes for the AVX-512 kernel.
