@@ -4,7 +4,7 @@
 // while Swift code runs element-wise work, and it lets independent experiments run side by
 // side (`ParallelConfiguration.runSerially`) without oversubscribing the cores.
 
-import Dispatch
+import CKernels
 import Foundation
 
 /// Splits `0..<count` into contiguous chunks and runs `body(range)` on each, using every
@@ -23,26 +23,47 @@ public func parallelChunks(_ count: Int, grain: Int, _ body: (Range<Int>) -> Voi
     }
     let chunks = min(workers, (count + grain - 1) / grain)
     let perChunk = (count + chunks - 1) / chunks
-    // The chunks touch disjoint ranges, so sharing `body` across threads is safe even
+    // The chunks touch disjoint ranges, so running `body` on several threads is safe even
     // though the closure type cannot say so.
     withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendableBox(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * perChunk
-            let end = min(count, start + perChunk)
-            if start < end { shared.value(start..<end) }
+        var job = ChunkJob(count: count, perChunk: perChunk, body: body)
+        withUnsafeMutablePointer(to: &job) { pointer in
+            fedvlm_pool_run(chunks, { context, chunk in
+                let job = context!.assumingMemoryBound(to: ChunkJob.self)
+                let start = chunk * job.pointee.perChunk
+                let end = min(job.pointee.count, start + job.pointee.perChunk)
+                if start < end { job.pointee.body(start..<end) }
+            }, pointer)
         }
+    }
+}
+
+/// One `parallelChunks` call, as the worker threads see it.
+@usableFromInline
+struct ChunkJob {
+    @usableFromInline let count: Int
+    @usableFromInline let perChunk: Int
+    @usableFromInline let body: (Range<Int>) -> Void
+
+    @inlinable init(count: Int, perChunk: Int, body: @escaping (Range<Int>) -> Void) {
+        self.count = count
+        self.perChunk = perChunk
+        self.body = body
     }
 }
 
 /// How many worker threads the library's own kernels use.
 public enum ParallelConfiguration {
     /// Defaults to the number of active processors; `FEDVLM_THREADS` overrides it.
+    /// The first use starts the helper threads (`fedvlm_pool_start`, thread_pool.c).
     public static let workerCount: Int = {
+        let requested: Int
         if let text = ProcessInfo.processInfo.environment["FEDVLM_THREADS"], let n = Int(text), n >= 1 {
-            return n
+            requested = n
+        } else {
+            requested = max(1, ProcessInfo.processInfo.activeProcessorCount)
         }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return fedvlm_pool_start(requested)
     }()
 
     /// Workers available to a kernel called on this thread: 1 inside `runSerially`, else `workerCount`.

@@ -105,6 +105,21 @@ float fedvlm_attention_exponentiate(float *row, long count, long end, float shif
 /// The largest of row[0..<count], NaN skipped, -inf when empty (VectorMath.maximum).
 float fedvlm_row_maximum(const float *row, long count);
 
+// The library's worker threads (thread_pool.c).
+
+/// One index of a job: called once for each index in 0 ..< count, on any worker thread.
+typedef void (*fedvlm_pool_task)(void *context, long index);
+
+/// Starts `workers - 1` helper threads once per process (later calls change nothing) and
+/// returns how many threads run a job, the caller's included.
+long fedvlm_pool_start(long workers);
+
+/// Runs task(context, i) for every i in 0 ..< count on the caller and the helpers and returns
+/// when all have finished. Idle helpers watch for the next job for `FEDVLM_SPIN_US`
+/// microseconds (default 100) before they sleep. A call made while another job is in flight
+/// (nested, or from another thread) runs its indices on the calling thread.
+void fedvlm_pool_run(long count, fedvlm_pool_task task, void *context);
+
 #ifdef __cplusplus
 }
 #endif
