@@ -21,6 +21,8 @@ cats = [
     ("optimizer (AdamW)", r"AdamW|fedvlm_adamw"),
     ("Swift runtime (retain/release, uniqueness, dictionaries)", r"swift_|Dictionary|Hasher|_stdlib"),
     ("threads and scheduling", r"sched|dispatch|futex|finish_task_switch|spin_|schedule"),
+    # The pool's idle helper watching for the next job, and a caller waiting for the last chunks.
+    ("pool: idle helper spinning, waits for chunks", r"helperMain|fedvlm_pool_run|awaitJob|claimAndRun"),
 ]
 totals = {c[0]: 0.0 for c in cats}; other = 0.0
 for line in out.splitlines():
