@@ -126,8 +126,10 @@ public enum BLAS {
         return gflops > 0 ? gflops : nil
     }
 
-    /// Multiply-adds below which a GEMM stays on one thread (about 10 µs of work).
-    public static let parallelThreshold = 1 << 21
+    /// Multiply-adds below which a GEMM stays on one thread (a few microseconds of work: with
+    /// the library's own pool a hand-off costs far less; it was 2^21 while libdispatch woke a
+    /// sleeping thread for every job).
+    public static let parallelThreshold = 1 << 19
 
     /// Like `gemm`, but splits C into row blocks (or column blocks when C has few rows) and
     /// computes them on the library's workers. Each element of C is computed by the same

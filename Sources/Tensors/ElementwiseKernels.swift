@@ -139,8 +139,9 @@ public enum Kernels {
 }
 
 extension Tensor {
-    /// Elements per parallel chunk of an element-wise kernel.
-    @usableFromInline static let elementwiseGrain = 1 << 15
+    /// Elements below which an element-wise kernel stays on one thread (a few microseconds of
+    /// work; 2^15 before the library's own pool made hand-offs cheap).
+    @usableFromInline static let elementwiseGrain = 1 << 13
 
     /// `kernel(x)` for every element, sixteen at a time.
     @inlinable
