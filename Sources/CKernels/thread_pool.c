@@ -109,8 +109,11 @@ static void *helperMain(void *unused) {
 static long requestedHelpers;
 
 static void startHelpers(void) {
+    // More workers than online cores (FEDVLM_THREADS set high): a spinning helper would hold a
+    // core another worker needs, so by default helpers then sleep at once.
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     const char *spin = getenv("FEDVLM_SPIN_US");
-    long microseconds = spin ? atol(spin) : 100;
+    long microseconds = spin ? atol(spin) : cores > 0 && requestedHelpers + 1 > cores ? 0 : 100;
     pool.spinNanoseconds = (microseconds < 0 ? 0 : microseconds) * 1000L;
     for (long i = 0; i < requestedHelpers; i++) {
         pthread_t thread;

@@ -116,7 +116,8 @@ long fedvlm_pool_start(long workers);
 
 /// Runs task(context, i) for every i in 0 ..< count on the caller and the helpers and returns
 /// when all have finished. Idle helpers watch for the next job for `FEDVLM_SPIN_US`
-/// microseconds (default 100) before they sleep. A call made while another job is in flight
+/// microseconds (default 100; 0 when there are more workers than online cores) before they
+/// sleep. A call made while another job is in flight
 /// (nested, or from another thread) runs its indices on the calling thread.
 void fedvlm_pool_run(long count, fedvlm_pool_task task, void *context);
 
