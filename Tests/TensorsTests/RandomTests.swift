@@ -153,6 +153,23 @@ struct RandomTests {
             let mask = Tensor.dropoutMask(shape: [count], rate: 0.5, generator: &generator)
             #expect(mask.scalars.allSatisfy { $0 == 0 || $0 == 2 }, "count \(count)")
         }
+        // The layout is fixed: element i comes from 16-bit lane i mod 4 of draw i / 4, and a mask
+        // of any length uses whole draws (the generator then continues where it should).
+        for count in [1, 2, 3, 4, 5, 7, 8, 9, 17, 1003] {
+            var generator = RandomGenerator(seed: 14), reference = generator
+            var mask = [Float](repeating: -1, count: count)
+            mask.withUnsafeMutableBufferPointer { generator.fillDropoutMask($0.baseAddress!, count: count, rate: 0.3) }
+            let threshold = UInt64((0.3 * 65_536).rounded()), kept = 1 / (1 - Float(0.3))
+            var bits: UInt64 = 0
+            var expected: [Float] = []
+            for i in 0..<count {
+                if i % 4 == 0 { bits = reference.next() }
+                expected.append((bits >> UInt64(16 * (i % 4))) & 0xFFFF < threshold ? 0 : kept)
+            }
+            let mismatch = (0..<count).first { mask[$0] != expected[$0] }
+            #expect(mismatch == nil, "count \(count): element \(mismatch ?? -1) differs")
+            #expect(generator.next() == reference.next(), "count \(count)")
+        }
         // Consecutive masks differ (the generator advances).
         var generator = RandomGenerator(seed: 13)
         let first = Tensor.dropoutMask(shape: [64], rate: 0.5, generator: &generator)
