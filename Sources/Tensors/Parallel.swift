@@ -2,7 +2,9 @@
 // and every kernel, GEMM included, splits its own work into contiguous chunks over the
 // machine's cores. One owner for the threads means no OpenBLAS worker spinning on a core
 // while Swift code runs element-wise work, and it lets independent experiments run side by
-// side (`ParallelConfiguration.runSerially`) without oversubscribing the cores.
+// side (`ParallelConfiguration.runSerially`) without oversubscribing the cores. The threads
+// are the pool in CKernels/thread_pool.c, whose idle helpers watch for the next job briefly
+// instead of sleeping, so the many small jobs of a training step cost no kernel wake-ups.
 
 import CKernels
 import Foundation
@@ -87,11 +89,4 @@ public enum ParallelConfiguration {
         pthread_key_create(&key, nil)
         return key
     }()
-}
-
-/// Carries a value across a concurrency boundary that the caller has proven safe.
-@usableFromInline
-struct UncheckedSendableBox<Value>: @unchecked Sendable {
-    @usableFromInline let value: Value
-    @inlinable init(_ value: Value) { self.value = value }
 }
