@@ -309,6 +309,14 @@ static _Thread_local size_t capacityA, capacityB;
 // rounded up to whole panels, so block (pc, jc) starts at pc * paddedN + jc * kc.
 static long paddedColumns(long n) { return (n + NR - 1) / NR * NR; }
 
+// The offset of block (pc, jc) in a packed op(B) with n columns (kc: the block's rows).
+static long packedBlockOffset(long n, long pc, long jc, long kc) { return pc * paddedColumns(n) + jc * kc; }
+
+// Where block (pc, jc) of op(B) starts in B itself.
+static const float *blockOfB(int transB, const float *b, long ldb, long pc, long jc) {
+    return transB ? b + jc * ldb + pc : b + pc * ldb + jc;
+}
+
 size_t fedvlm_sgemm_packed_b_bytes(long k, long n) {
     return k > 0 && n > 0 ? sizeof(float) * (size_t)(k * paddedColumns(n)) : 0;
 }
@@ -343,8 +351,7 @@ AVX512 static void multiply(int transA, int transB, long m, long n, long k, floa
             for (long jc = 0; jc < n; jc += NB) {
                 long nb = n - jc < NB ? n - jc : NB;
                 // The block's panels: packed ahead, packed here, or (directB) B itself.
-                const float *bBlock = packedB ? packedB + pc * paddedColumns(n) + jc * kc
-                                    : transB ? b + jc * ldb + pc : b + pc * ldb + jc;
+                const float *bBlock = packedB ? packedB + packedBlockOffset(n, pc, jc, kc) : blockOfB(transB, b, ldb, pc, jc);
                 if (!packedB && !directB) packB(transB, kc, nb, bBlock, ldb, pb);
                 const float *panels = packedB ? bBlock : pb;
                 for (long ir = 0; ir < mb; ir += MR) {
@@ -373,8 +380,7 @@ AVX512 void fedvlm_sgemm_pack_b(int transB, long k, long n, const float *b, long
         long kc = k - pc < KC ? k - pc : KC;
         for (long jc = 0; jc < n; jc += NB) {
             long nb = n - jc < NB ? n - jc : NB;
-            packB(transB, kc, nb, transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb,
-                  packed + pc * paddedColumns(n) + jc * kc);
+            packB(transB, kc, nb, blockOfB(transB, b, ldb, pc, jc), ldb, packed + packedBlockOffset(n, pc, jc, kc));
         }
     }
 }

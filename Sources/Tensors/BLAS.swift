@@ -140,31 +140,13 @@ public enum BLAS {
                                     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                                     b: UnsafePointer<Float>, ldb: Int,
                                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let workers = ParallelConfiguration.currentWorkerCount
         let kernel = gemmKernel(m: m, n: n, k: k)
-        guard workers > 1, m * n * k >= parallelThreshold else {
-            gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            return
-        }
-        if splitsByRows(m: m, n: n, workers: workers) {
-            forEachRowBlock(m: m, workers: workers, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, aBlock, cBlock in
-                gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
-                     a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: cBlock, ldc: ldc)
-            }
-        } else {
-            parallelChunks(n, grain: Swift.max(32, n / workers)) { columns in
-                let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
-                gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
-                     a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
-            }
+        forEachBlock(m: m, n: n, k: k, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, columns, aBlock, cBlock in
+            let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+            gemm(kernel, transposeA: transposeA, transposeB: transposeB, m: rows, n: columns.count, k: k, alpha: alpha,
+                 a: aBlock, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: cBlock, ldc: ldc)
         }
     }
-
-    /// Whether `parallelGemm` splits C into row blocks (else column blocks): blocks of at least
-    /// 32 rows (or columns) keep the micro-kernel's panels full.
-    @inlinable
-    static func splitsByRows(m: Int, n: Int, workers: Int) -> Bool { m >= 32 * workers || m >= n }
 
     /// `parallelGemm` on `kernel` (`.amx` or `.avx512`, `gemmKernel(m:n:k:)`'s choice) with op(B)
     /// packed beforehand (see PackedWeights.swift): C is split into the same blocks as
@@ -174,41 +156,41 @@ public enum BLAS {
                              a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
                              packing: (Range<Int>) -> PackedOperand) {
         precondition(kernel != .blas, "parallelGemm: packed operands need the library's own GEMM kernels")
-        func multiply(rows: Int, columns: Range<Int>, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+        forEachBlock(m: m, n: n, k: k, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, columns, aBlock, cBlock in
             let operand = packing(columns)
             withExtendedLifetime(operand) {
                 if kernel == .amx {
-                    fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, rows, columns.count, k, alpha, a, lda, operand.bytes, beta, c, ldc)
+                    fedvlm_sgemm_amx_packed(transposeA ? 1 : 0, rows, columns.count, k, alpha, aBlock, lda, operand.bytes,
+                                            beta, cBlock, ldc)
                 } else {
-                    fedvlm_sgemm_packed(transposeA ? 1 : 0, rows, columns.count, k, alpha, a, lda,
-                                        operand.bytes.assumingMemoryBound(to: Float.self), beta, c, ldc)
+                    fedvlm_sgemm_packed(transposeA ? 1 : 0, rows, columns.count, k, alpha, aBlock, lda,
+                                        operand.bytes.assumingMemoryBound(to: Float.self), beta, cBlock, ldc)
                 }
-            }
-        }
-        let workers = ParallelConfiguration.currentWorkerCount
-        guard workers > 1, m * n * k >= parallelThreshold else {
-            multiply(rows: m, columns: 0..<n, a: a, c: c)
-            return
-        }
-        if splitsByRows(m: m, n: n, workers: workers) {
-            forEachRowBlock(m: m, workers: workers, transposeA: transposeA, a: a, lda: lda, c: c, ldc: ldc) { rows, aBlock, cBlock in
-                multiply(rows: rows, columns: 0..<n, a: aBlock, c: cBlock)
-            }
-        } else {
-            parallelChunks(n, grain: Swift.max(32, n / workers)) { columns in
-                multiply(rows: m, columns: columns, a: a, c: c + columns.lowerBound)
             }
         }
     }
 
-    /// Splits the m rows of C (and of op(A)) into one block of at least 32 rows per worker and
-    /// calls `body(rows, aBlock, cBlock)` for each block on the workers.
+    /// The blocks both `parallelGemm`s split an m x n x k product into, each passed to
+    /// `body(rows, columns, aBlock, cBlock)` on the library's workers: the whole product on this
+    /// thread below `parallelThreshold` (or with one worker); else one block of at least 32 rows
+    /// per worker (all columns), or, when C has few rows, one block of at least 32 columns per
+    /// worker (all rows). Blocks that size keep the micro-kernel's panels full.
     @inlinable
-    static func forEachRowBlock(m: Int, workers: Int, transposeA: Bool, a: UnsafePointer<Float>, lda: Int,
-                                c: UnsafeMutablePointer<Float>, ldc: Int,
-                                _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
-        parallelChunks(m, grain: Swift.max(32, m / workers)) { rows in
-            body(rows.count, transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, c + rows.lowerBound * ldc)
+    static func forEachBlock(m: Int, n: Int, k: Int, transposeA: Bool, a: UnsafePointer<Float>, lda: Int,
+                             c: UnsafeMutablePointer<Float>, ldc: Int,
+                             _ body: (_ rows: Int, _ columns: Range<Int>, _ aBlock: UnsafePointer<Float>,
+                                      _ cBlock: UnsafeMutablePointer<Float>) -> Void) {
+        let workers = ParallelConfiguration.currentWorkerCount
+        if workers <= 1 || m * n * k < parallelThreshold {
+            body(m, 0..<n, a, c)
+        } else if m >= 32 * workers || m >= n {
+            parallelChunks(m, grain: Swift.max(32, m / workers)) { rows in
+                body(rows.count, 0..<n, transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, c + rows.lowerBound * ldc)
+            }
+        } else {
+            parallelChunks(n, grain: Swift.max(32, n / workers)) { columns in
+                body(m, columns, a, c + columns.lowerBound)
+            }
         }
     }
 
